@@ -1,0 +1,63 @@
+{#
+  The first phase rule (seeds/workload_phase_rules.csv, lowest priority first) that matches
+  each distinct (service, SKU, resource name). Rules are matched once per distinct
+  signature, not once per line item: a bill has millions of rows but few signatures.
+#}
+with
+
+line_items as (
+
+    select * from {{ ref('stg_gcp_billing_export__cost_line_items') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('workload_phase_rules') }}
+
+),
+
+signatures as (
+
+    select distinct
+        coalesce(service_description, '') as service_description,
+        coalesce(sku_description, '') as sku_description,
+        coalesce(resource_name, '') as resource_name
+    from line_items
+
+),
+
+matches as (
+
+    select
+        signatures.service_description,
+        signatures.sku_description,
+        signatures.resource_name,
+        rules.rule_id,
+        rules.workload_phase,
+        row_number() over (
+            partition by signatures.service_description, signatures.sku_description, signatures.resource_name
+            order by rules.priority, rules.rule_id
+        ) as match_rank
+    from signatures
+    inner join rules
+        on (rules.service_pattern is null or lower(signatures.service_description) like lower(rules.service_pattern))
+        and (rules.sku_pattern is null or lower(signatures.sku_description) like lower(rules.sku_pattern))
+        and (rules.resource_pattern is null or lower(signatures.resource_name) like lower(rules.resource_pattern))
+
+),
+
+final as (
+
+    select
+        service_description,
+        sku_description,
+        resource_name,
+        rule_id,
+        workload_phase
+    from matches
+    where match_rank = 1
+
+)
+
+select * from final

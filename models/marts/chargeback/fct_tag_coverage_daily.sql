@@ -1,0 +1,51 @@
+{#
+  How much of each day's spend is attributed by tags, by rules, or not at all, per provider
+  and sub-account. Coverage is a share of effective cost; it is null when the day's
+  effective cost is zero.
+#}
+with
+
+line_items as (
+
+    select * from {{ ref('fct_cost_line_items') }}
+
+),
+
+daily as (
+
+    select
+        cast(charge_period_start as date) as charge_date,
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        billing_currency,
+        sum(effective_cost) as effective_cost,
+        sum(case when allocation_method like 'tag:%' then effective_cost else {{ to_money(0) }} end) as tag_attributed_cost,
+        sum(case when allocation_method like 'rule:%' then effective_cost else {{ to_money(0) }} end) as rule_attributed_cost,
+        sum(case when allocation_method like 'shared:%' then effective_cost else {{ to_money(0) }} end) as shared_allocated_cost,
+        sum(case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end) as unallocated_cost,
+        count(*) as line_item_count,
+        sum(case when allocation_method = 'unallocated' then 1 else 0 end) as unallocated_line_item_count
+
+    from line_items
+    group by
+        cast(charge_period_start as date),
+        provider_name,
+        billing_account_id,
+        sub_account_id,
+        billing_currency
+
+),
+
+final as (
+
+    select
+        *,
+        cast(tag_attributed_cost / nullif(effective_cost, 0) as {{ ratio_type() }}) as tag_coverage,
+        cast((tag_attributed_cost + rule_attributed_cost) / nullif(effective_cost, 0) as {{ ratio_type() }}) as attributed_coverage
+
+    from daily
+
+)
+
+select * from final

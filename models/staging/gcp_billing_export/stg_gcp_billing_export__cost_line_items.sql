@@ -1,0 +1,104 @@
+{#
+  One row per export row: nested records flattened to columns, FLOATs converted to exact
+  money, credits summed per row by type (never unnested into extra rows), and a stable
+  line_item_id. Labels and tags stay arrays; attribution reads them in intermediate models.
+#}
+with
+
+source as (
+
+    select * from {{ source('gcp_billing_export', 'detailed_usage_cost') }}
+
+),
+
+flattened as (
+
+    select
+        billing_account_id,
+        service.id as service_id,
+        service.description as service_description,
+        sku.id as sku_id,
+        sku.description as sku_description,
+        usage_start_time,
+        usage_end_time,
+        export_time,
+        project.id as project_id,
+        project.number as project_number,
+        project.name as project_name,
+        project.labels as project_labels,
+        project.ancestry_numbers as project_ancestry_numbers,
+        labels as resource_labels,
+        system_labels,
+        tags as resource_tags,
+        location.location as location,
+        location.country as location_country,
+        location.region as location_region,
+        location.zone as location_zone,
+        resource.name as resource_name,
+        resource.global_name as resource_global_name,
+        cost_type,
+        adjustment_info.id as adjustment_id,
+        adjustment_info.description as adjustment_description,
+        adjustment_info.mode as adjustment_mode,
+        adjustment_info.type as adjustment_type,
+        currency,
+        currency_conversion_rate,
+        invoice.month as invoice_month_yyyymm,
+        invoice.publisher_type as invoice_publisher_type,
+        transaction_type,
+        seller_name,
+        usage.amount as usage_amount,
+        usage.unit as usage_unit,
+        usage.amount_in_pricing_units as usage_amount_in_pricing_units,
+        usage.pricing_unit as usage_pricing_unit,
+        price.effective_price as price_effective_price,
+        price.list_price as price_list_price,
+        {{ to_money('cost') }} as cost,
+        {{ to_money('cost_at_list') }} as cost_at_list,
+        {{ sum_credits('credits') }} as credits_total,
+        {{ sum_credits('credits', types=['COMMITTED_USAGE_DISCOUNT', 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE', 'FEE_UTILIZATION_OFFSET']) }} as credits_committed_use,
+        {{ sum_credits('credits', types=['SUSTAINED_USAGE_DISCOUNT']) }} as credits_sustained_use,
+        {{ sum_credits('credits', types=['PROMOTION', 'FREE_TIER']) }} as credits_promotion,
+        {{ sum_credits('credits', types=['DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT']) }} as credits_discount,
+        {{ sum_credits('credits', exclude_types=['COMMITTED_USAGE_DISCOUNT', 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE', 'FEE_UTILIZATION_OFFSET', 'SUSTAINED_USAGE_DISCOUNT', 'PROMOTION', 'FREE_TIER', 'DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT']) }} as credits_other,
+        {{ dbt.hash(line_item_key([
+            'billing_account_id', 'service.id', 'sku.id', 'project.id', 'resource.global_name',
+            'location.location',
+            format_timestamp_micros('usage_start_time'), format_timestamp_micros('usage_end_time'),
+            format_timestamp_micros('export_time'),
+            'cost_type', 'adjustment_info.id', fixed9('cost'), fixed9('usage.amount'),
+        ])) }} as line_item_hash
+
+    from source
+
+),
+
+keyed as (
+
+    select
+        *,
+        -- Rows identical in every key field are rare but legal; number them so none is lost.
+        row_number() over (
+            partition by line_item_hash
+            order by credits_total, cost_at_list, usage_amount_in_pricing_units
+        ) as duplicate_ordinal
+
+    from flattened
+
+),
+
+final as (
+
+    select
+        case
+            when duplicate_ordinal = 1 then line_item_hash
+            else concat(line_item_hash, '-', cast(duplicate_ordinal as {{ dbt.type_string() }}))
+        end as line_item_id,
+        concat(substr(invoice_month_yyyymm, 1, 4), '-', substr(invoice_month_yyyymm, 5, 2)) as invoice_month,
+        {{ star_except(["line_item_hash", "duplicate_ordinal"]) }}
+
+    from keyed
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Deterministic generators of realistic billing exports (see `gcp.py`)."""
