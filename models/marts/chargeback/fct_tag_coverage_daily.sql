@@ -25,7 +25,7 @@ daily as (
         sum(case when allocation_method like 'shared:%' then effective_cost else {{ to_money(0) }} end) as shared_allocated_cost,
         sum(case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end) as unallocated_cost,
         count(*) as line_item_count,
-        sum(case when allocation_method = 'unallocated' then 1 else 0 end) as unallocated_line_item_count
+        count(case when allocation_method = 'unallocated' then 1 end) as unallocated_line_item_count
 
     from line_items
     group by
