@@ -1,0 +1,54 @@
+"""Where this deployment reads and writes: one pure function of environment variables.
+
+Local (default): the embedded DuckDB warehouse at ``CHARGEBACK_DUCKDB_PATH``
+(``data/warehouse.duckdb`` under the project). Production: ``CHARGEBACK_DBT_TARGET=bigquery``
+runs dbt against the ``bigquery`` target of profiles.yml, whose project, dataset and location
+come from ``CHARGEBACK_BQ_*`` and credentials from application default credentials.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DBT_TARGETS = ("duckdb", "bigquery")
+
+
+@dataclass(frozen=True)
+class Environment:
+    dbt_target: str
+    duckdb_path: Path
+    landing_dir: Path
+
+    @property
+    def is_local(self) -> bool:
+        return self.dbt_target == "duckdb"
+
+
+def _absolute(value: str | None, default: Path) -> Path:
+    # Relative paths are the user's, relative to where they run the command; dbt runs in the
+    # project folder, so every path handed on is made absolute here.
+    return Path(value).expanduser().resolve() if value else default
+
+
+def current_environment(env: Mapping[str, str] = os.environ) -> Environment:
+    target = env.get("CHARGEBACK_DBT_TARGET", "duckdb")
+    if target not in DBT_TARGETS:
+        raise ValueError(f"CHARGEBACK_DBT_TARGET must be one of {DBT_TARGETS}, got {target!r}")
+    return Environment(
+        dbt_target=target,
+        duckdb_path=_absolute(env.get("CHARGEBACK_DUCKDB_PATH"), PROJECT_ROOT / "data" / "warehouse.duckdb"),
+        landing_dir=_absolute(env.get("CHARGEBACK_LANDING_DIR"), PROJECT_ROOT / "data" / "landing" / "gcp"),
+    )
+
+
+def dbt_subprocess_env(environment: Environment) -> dict[str, str]:
+    """Variables dbt must see so that it writes to the same warehouse as the Python code."""
+    return {
+        "CHARGEBACK_DBT_TARGET": environment.dbt_target,
+        "CHARGEBACK_DUCKDB_PATH": str(environment.duckdb_path),
+    }

@@ -1,0 +1,34 @@
+"""Jobs and the daily schedule. The CLI runs these same jobs, so a person, the UI and the
+schedule all take one code path."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.ingestion.assets import GCP_BILLING_EXPORT
+
+_ingestion = dg.AssetSelection.assets(GCP_BILLING_EXPORT)
+# On BigQuery the export is an external asset (read in place), which no job materializes.
+_everything = dg.AssetSelection.all().materializable()
+_dbt = _everything - _ingestion
+
+ingest_gcp_job = dg.define_asset_job(
+    "ingest_gcp_job", selection=_ingestion, description="Load GCP export files into the raw table (local warehouse only)."
+)
+build_job = dg.define_asset_job(
+    "build_job", selection=_dbt, description="dbt build: seeds, models, tests and the money checks."
+)
+daily_job = dg.define_asset_job(
+    "daily_chargeback_job",
+    selection=_everything,
+    description="Ingest whatever landed, then rebuild the chargeback marts.",
+)
+
+daily_schedule = dg.ScheduleDefinition(
+    name="daily_chargeback_schedule",
+    job=daily_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every morning, after Google's overnight export, load new files and rebuild.",
+)

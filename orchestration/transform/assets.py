@@ -1,0 +1,15 @@
+"""The dbt project as Dagster assets; dbt tests run as their asset checks."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.transform.project import dbt_project
+from orchestration.transform.translator import ChargebackDbtTranslator
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=ChargebackDbtTranslator())
+def chargeback_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` of the selected models and seeds: models, their tests, unit tests and the conservation check."""
+    yield from dbt.cli(["build"], context=context).stream()
