@@ -1,0 +1,95 @@
+"""Every piece of SQL must also run on BigQuery: compile the whole project for the `bigquery`
+target offline and parse each compiled statement with sqlglot's BigQuery dialect.
+
+sqlglot is lenient (a pass is not proof), so the compiled SQL is also searched for DuckDB-only
+constructs that BigQuery would reject.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from orchestration.environment import PROJECT_ROOT
+
+# No credentials and no network: `oauth-secrets` with a dummy token, and no introspection.
+OFFLINE_PROFILE = """
+ai_chargeback:
+  target: bigquery
+  outputs:
+    bigquery:
+      type: bigquery
+      method: oauth-secrets
+      token: offline-dummy-token
+      project: offline-project
+      dataset: ai_chargeback
+      location: US
+      threads: 2
+"""
+
+DUCKDB_ONLY = {
+    "lambda": re.compile(r"\blambda\b"),
+    "list_* function": re.compile(r"\blist_[a-z_]+\s*\("),
+    ":: cast": re.compile(r"::"),
+    "EXCLUDE": re.compile(r"\*\s*exclude\s*\(", re.IGNORECASE),
+    "printf": re.compile(r"\bprintf\s*\("),
+    "strftime": re.compile(r"\bstrftime\s*\("),
+    "varchar": re.compile(r"\bvarchar\b", re.IGNORECASE),
+    "decimal(": re.compile(r"\bdecimal\s*\(", re.IGNORECASE),
+}
+
+
+@pytest.fixture(scope="module")
+def compiled_for_bigquery(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("bigquery")
+    (work / "profiles.yml").write_text(OFFLINE_PROFILE)
+    target = work / "target"
+    dbt = Path(sys.executable).parent / "dbt"
+    completed = subprocess.run(
+        [str(dbt), "compile", "--profiles-dir", str(work), "--target", "bigquery", "--target-path", str(target),
+         "--no-populate-cache", "--no-introspect", "--exclude", "resource_type:unit_test"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return target / "compiled" / "ai_chargeback"
+
+
+def _compiled_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.sql"))
+
+
+def test_every_model_and_test_compiles_for_bigquery(compiled_for_bigquery):
+    models = {p.stem for p in (compiled_for_bigquery / "models").rglob("*.sql") if p.parent.suffix != ".yml"}
+    expected = {p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql")}
+    assert expected <= models, f"not compiled: {sorted(expected - models)}"
+    assert (compiled_for_bigquery / "tests" / "dbt" / "assert_gcp_cost_conserved.sql").exists()
+
+
+def test_compiled_sql_parses_as_bigquery(compiled_for_bigquery):
+    failures = []
+    for path in _compiled_files(compiled_for_bigquery):
+        try:
+            sqlglot.parse(path.read_text(), read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+        except sqlglot.errors.ParseError as error:
+            failures.append(f"{path.relative_to(compiled_for_bigquery)}: {error}")
+    assert not failures, "\n".join(failures)
+
+
+def test_compiled_sql_has_no_duckdb_only_constructs(compiled_for_bigquery):
+    found = []
+    for path in _compiled_files(compiled_for_bigquery):
+        sql = path.read_text()
+        for name, pattern in DUCKDB_ONLY.items():
+            if pattern.search(sql):
+                found.append(f"{path.relative_to(compiled_for_bigquery)}: {name}")
+    assert not found, "DuckDB-only SQL compiled for BigQuery:\n" + "\n".join(found)
+
+
+def test_marts_land_in_the_target_dataset(compiled_for_bigquery):
+    sql = (compiled_for_bigquery / "models" / "marts" / "chargeback" / "fct_chargeback_monthly.sql").read_text()
+    assert "`offline-project`.`ai_chargeback`.`fct_cost_line_items`" in sql
