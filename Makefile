@@ -33,8 +33,8 @@ benchmark: install
 	$(BIN)/python benchmarks/pipeline_benchmark.py --rows $(ROWS)
 
 # Re-pin every transitive dependency after changing pyproject.toml.
-lock:
-	$(BIN)/python -m pip install --quiet uv==$(shell $(BIN)/python -m pip index versions uv 2>/dev/null | head -1 | sed 's/.*(\(.*\))/\1/')
+lock: install
+	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 clean:

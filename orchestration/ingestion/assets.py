@@ -34,7 +34,12 @@ def gcp_billing_export(
     context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [current_environment().landing_dir]
-    results = ingest_gcp_files(Path(warehouse.path), paths, log=context.log.info)
+    results = ingest_gcp_files(Path(warehouse.path), paths)
+    for result in results:
+        context.log.info(
+            f"{result.extract}: {result.rows_loaded:,} rows from {len(result.files)} files, "
+            f"{result.rows_replaced:,} earlier rows replaced, {result.files_skipped} files already loaded"
+        )
     return dg.MaterializeResult(
         metadata={
             "extracts": len(results),
