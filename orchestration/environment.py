@@ -52,3 +52,14 @@ def dbt_subprocess_env(environment: Environment) -> dict[str, str]:
         "CHARGEBACK_DBT_TARGET": environment.dbt_target,
         "CHARGEBACK_DUCKDB_PATH": str(environment.duckdb_path),
     }
+
+
+def ensure_dbt_on_path() -> None:
+    """dagster-dbt runs `dbt` from PATH; make it the one installed beside this interpreter,
+    so `.venv/bin/python -m pytest` or a scheduler need not activate the virtualenv."""
+    import shutil
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    if (bin_dir / "dbt").exists() and shutil.which("dbt") != str(bin_dir / "dbt"):
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"

@@ -1,7 +1,5 @@
 """The GCP billing export as a Dagster asset: files from the landing folder into raw DuckDB tables."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster_dbt import DbtProject
 
-from orchestration.environment import PROJECT_ROOT, current_environment
+from orchestration.environment import PROJECT_ROOT, current_environment, ensure_dbt_on_path
 
 # What dbt reads: when any of it is newer than the manifest, the manifest is rebuilt.
 _DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
@@ -24,6 +24,7 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
 
 
+ensure_dbt_on_path()
 dbt_project = DbtProject(project_dir=PROJECT_ROOT, target=current_environment().dbt_target)
 
 # `dagster dev` re-parses on every load; everywhere else (the CLI, tests, deployed code) the

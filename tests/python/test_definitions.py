@@ -1,0 +1,57 @@
+"""The Dagster definitions: the asset graph, its checks, jobs, schedule and sensor.
+
+Snapshots of the graph's shape, so a change to it shows in review.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.definitions import defs
+from orchestration.ingestion.assets import GCP_BILLING_EXPORT
+
+MARTS = {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily", "dim_teams"}
+
+
+def _graph():
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_graph_runs_from_the_export_to_the_marts():
+    graph = _graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert GCP_BILLING_EXPORT.to_user_string() in keys
+    assert {f"{m}" for m in MARTS} <= keys
+    staging = graph.get(dg.AssetKey(["stg_gcp_billing_export__cost_line_items"]))
+    assert GCP_BILLING_EXPORT in staging.parent_keys
+    line_items = graph.get(dg.AssetKey(["fct_cost_line_items"]))
+    assert dg.AssetKey(["int_cost_line_items_attributed"]) in line_items.parent_keys
+
+
+def test_asset_groups():
+    graph = _graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups[GCP_BILLING_EXPORT.to_user_string()] == "ingestion"
+    assert groups["stg_gcp_billing_export__cost_line_items"] == "staging"
+    assert groups["int_cost_line_items_attributed"] == "intermediate"
+    assert all(groups[m] == "marts" for m in MARTS)
+    assert groups["teams"] == "configuration"
+
+
+def test_dbt_tests_are_asset_checks():
+    check_keys = {(key.asset_key.to_user_string(), key.name) for key in _graph().asset_check_keys}
+    assert ("fct_cost_line_items", "unique_fct_cost_line_items_line_item_id") in check_keys
+    assert ("fct_chargeback_monthly", "assert_gcp_cost_conserved") in check_keys
+
+
+def test_jobs_schedule_and_sensor():
+    assert {job.name for job in defs.resolve_all_job_defs()} >= {"ingest_gcp_job", "build_job", "daily_chargeback_job"}
+    schedule = defs.resolve_schedule_def("daily_chargeback_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.job_name == "daily_chargeback_job"
+    sensor = defs.resolve_sensor_def("gcp_landing_folder_sensor")
+    assert sensor.job_name == "ingest_gcp_job"
