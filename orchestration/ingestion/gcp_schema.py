@@ -114,14 +114,20 @@ def parse_timestamp_sql(text: str) -> str:
 
     The export writes `YYYY-MM-DD HH:MM:SS[.f{1,6}] UTC`; ISO `...T...Z` / `+00:00` are also
     accepted. A plain CAST handles those (and fails loudly on garbage). Only a non-zero
-    offset needs TIMESTAMPTZ, converted explicitly to UTC so the session zone never matters.
+    offset needs TIMESTAMPTZ, converted through epoch microseconds so the session time zone
+    (and whether the ICU extension is loaded) never matters.
     """
     return (
         f"CASE WHEN suffix({text}, ' UTC') THEN CAST({text} AS TIMESTAMP) "
         f"WHEN regexp_matches({text}, ':\\d\\d(\\.\\d+)?[+-]\\d\\d(:?\\d\\d)?$') "
-        f"THEN timezone('UTC', CAST({text} AS TIMESTAMPTZ)) "
+        f"THEN {utc_from_timestamptz_sql(f'CAST({text} AS TIMESTAMPTZ)')} "
         f"ELSE CAST({text} AS TIMESTAMP) END"
     )
+
+
+def utc_from_timestamptz_sql(expr: str) -> str:
+    """Naive UTC TIMESTAMP of a TIMESTAMPTZ, independent of the session time zone."""
+    return f"make_timestamp(epoch_us({expr}))"
 
 
 def normalize_sql(field: Field, expr: str, convert_timestamp: Callable[[str], str]) -> str:
@@ -175,13 +181,3 @@ def _all_empty_sql(field: Field, expr: str) -> str:
             checks.append(f"{member} IS NULL")
     return f"({expr} IS NULL OR ({' AND '.join(checks)}))"
 
-
-def field_paths(fields_: tuple[Field, ...] | list[Field] | None = None) -> dict[str, Field]:
-    """Every field by dotted path (`price.list_price`), for validation and unknown-key reports."""
-    out: dict[str, Field] = {}
-    for field in fields() if fields_ is None else fields_:
-        out[field["name"]] = field
-        if field["type"] == "RECORD":
-            for path, sub in field_paths(field["fields"]).items():
-                out[f"{field['name']}.{path}"] = sub
-    return out

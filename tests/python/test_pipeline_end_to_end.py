@@ -107,9 +107,14 @@ def test_loading_and_building_again_changes_nothing(built):
     assert _monthly_totals() == before
 
 
-def test_dbt_tests_ran_as_asset_checks(built):
+def test_every_dbt_test_ran_as_a_passing_asset_check(built):
+    from orchestration.definitions import defs
+
+    check_keys = list(defs.resolve_asset_graph().asset_check_keys)
+    conservation = dg.AssetCheckKey(dg.AssetKey(["fct_chargeback_monthly"]), "assert_gcp_cost_conserved")
+    assert conservation in check_keys
     with dg.DagsterInstance.get() as instance:
-        records = instance.get_asset_check_execution_history(
-            dg.AssetCheckKey(dg.AssetKey(["fct_cost_line_items"]), "unique_fct_cost_line_items_line_item_id"), limit=1
-        )
-    assert records and records[0].status.value == "SUCCEEDED"
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
+    assert set(latest) == set(check_keys), "some checks never ran"
+    failed = [key.to_user_string() for key, record in latest.items() if record.status.value != "SUCCEEDED"]
+    assert not failed

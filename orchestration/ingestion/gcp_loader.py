@@ -1,0 +1,489 @@
+"""Load GCP detailed billing export files (BigQuery extracts) into DuckDB.
+
+The export is append-only; what can arrive twice is an export day. One ingestion is one
+extract (the shard files of one folder). In one transaction it replaces every earlier row
+with the same (billing_account_id, export day) as its new rows, then inserts them. A file
+already loaded whose rows are still live is skipped. See PRODUCT.md, "Loading semantics".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import logging
+import re
+import uuid
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from . import gcp_schema as schema
+
+log = logging.getLogger(__name__)
+
+RAW = f"{schema.RAW_SCHEMA}.{schema.RAW_TABLE}"
+LOG = f"{schema.RAW_SCHEMA}.{schema.LOG_TABLE}"
+
+NDJSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+PARQUET_SUFFIXES = (".parquet",)
+EXPORT_TABLE_PREFIX = "gcp_billing_export_resource_v1_"
+
+# Unknown keys are found by reading this many lines per file in Python: a full second
+# pass would cost about as much as the load itself, and new columns appear on every row.
+UNKNOWN_KEY_SAMPLE_LINES = 1000
+
+
+class GcpIngestionError(Exception):
+    """A file that cannot be loaded; says where (file, 1-based line or parquet row, field)."""
+
+    def __init__(self, message: str, *, file: Path | None = None,
+                 line: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.file, self.line, self.field = file, line, field
+
+
+@dataclass(frozen=True)
+class IngestionResult:
+    ingestion_id: str
+    extract: Path
+    files: tuple[Path, ...]
+    rows_loaded: int
+    rows_replaced: int
+    files_skipped: int
+    billing_account_ids: tuple[str, ...]
+    export_dates: tuple[dt.date, ...]
+    unknown_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    sha256: str
+    bytes: int
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.path.name.endswith(PARQUET_SUFFIXES)
+
+
+# --------------------------------------------------------------------------- discovery
+
+def _is_export_file(path: Path) -> bool:
+    return path.name.endswith(NDJSON_SUFFIXES + PARQUET_SUFFIXES)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Export files under a folder. Where the BigQuery layout (a folder per export table) is
+    present, only its files count: neighbours such as a generator's manifest.json or ground
+    truth, or a standard (non-resource) export that would double-count, are not extracts."""
+    found = [p.resolve() for p in folder.rglob("*") if p.is_file() and _is_export_file(p)]
+    in_layout = [p for p in found if any(part.startswith(EXPORT_TABLE_PREFIX) for part in p.parts)]
+    return in_layout or found
+
+
+def discover_extracts(paths: Sequence[Path]) -> list[list[Path]]:
+    """Group files by folder (one folder = one extract), in load order.
+
+    `extract=YYYYMMDDTHHMMSSZ` folder names sort chronologically, so a partial extract of a
+    day is loaded before its complete re-extract.
+    """
+    files: set[Path] = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.update(_walk(path))
+        elif path.is_file():
+            files.add(path.resolve())
+        else:
+            raise FileNotFoundError(path)
+    groups: dict[Path, list[Path]] = {}
+    for file in sorted(files):
+        groups.setdefault(file.parent, []).append(file)
+    return [groups[folder] for folder in sorted(groups)]
+
+
+# --------------------------------------------------------------------------- entry points
+
+def ingest_gcp_files(db_path: Path, paths: Sequence[Path]) -> list[IngestionResult]:
+    """Load every extract found in `paths`, each in its own transaction."""
+    con = duckdb.connect(str(db_path), config={
+        # Rows need no order in the raw table; dropping it lets DuckDB stream with less memory.
+        "preserve_insertion_order": False,
+    })
+    try:
+        ensure_raw_tables(con)
+        return [_ingest_extract(con, group) for group in discover_extracts(paths)]
+    finally:
+        con.close()
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    columns = ",\n  ".join(f"{schema.quote(n)} {t}" for n, t in schema.raw_columns())
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.RAW_SCHEMA}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {RAW} (\n  {columns}\n)")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {LOG} (
+        ingestion_id VARCHAR, extract VARCHAR, file VARCHAR, sha256 VARCHAR, bytes BIGINT,
+        row_count BIGINT, billing_account_ids VARCHAR[], export_dates DATE[],
+        rows_replaced BIGINT, unknown_fields VARCHAR[], status VARCHAR, loaded_at TIMESTAMP)""")
+
+
+# --------------------------------------------------------------------------- one ingestion
+
+def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> IngestionResult:
+    files = [_fingerprint(p) for p in paths]
+    ingestion_id = f"gcp-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
+    con.begin()
+    try:
+        live = _live_copies(con, files)
+        new = _first_of_each_sha([f for f in files if f.sha256 not in live])
+        skipped = [f for f in files if f not in new]
+        _insert_rows(con, ingestion_id, new)
+        _check_identity_fields(con, ingestion_id, new)
+        rows_replaced = _replace_earlier_rows(con, ingestion_id, kept=list(live.values()))
+        stats = _file_stats(con, ingestion_id)
+        unknown = {f.path: _unknown_fields(f) for f in new}
+        _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    result = IngestionResult(
+        ingestion_id=ingestion_id,
+        extract=paths[0].parent,
+        files=tuple(paths),
+        rows_loaded=sum(s[0] for s in stats.values()),
+        rows_replaced=rows_replaced,
+        files_skipped=len(skipped),
+        billing_account_ids=tuple(sorted({a for s in stats.values() for a in s[1]})),
+        export_dates=tuple(sorted({d for s in stats.values() for d in s[2]})),
+        unknown_fields=tuple(sorted({k for keys in unknown.values() for k in keys})),
+    )
+    log.info("GCP ingestion %s: %s", ingestion_id, result)
+    if result.unknown_fields:
+        log.warning("GCP export has fields not in the schema (ignored): %s", result.unknown_fields)
+    return result
+
+
+def _fingerprint(path: Path) -> _File:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return _File(path, digest.hexdigest(), path.stat().st_size)
+
+
+def _live_copies(con: duckdb.DuckDBPyConnection, files: list[_File]) -> dict[str, tuple[str, str]]:
+    """sha256 -> (ingestion_id, file) of an earlier load of the same bytes whose rows are live."""
+    if not files:
+        return {}
+    rows = con.execute(f"""
+        SELECT l.sha256, any_value(l.ingestion_id), any_value(l.file) FROM {LOG} l
+        WHERE l.status = 'loaded' AND list_contains(?, l.sha256)
+          AND EXISTS (SELECT 1 FROM {RAW} r
+                      WHERE r._ingestion_id = l.ingestion_id AND r._source_file = l.file)
+        GROUP BY l.sha256""", [[f.sha256 for f in files]]).fetchall()
+    return {sha: (ingestion_id, file) for sha, ingestion_id, file in rows}
+
+
+def _first_of_each_sha(files: list[_File]) -> list[_File]:
+    """The same bytes twice within one extract are loaded once."""
+    seen: dict[str, _File] = {}
+    for f in files:
+        seen.setdefault(f.sha256, f)
+    return list(seen.values())
+
+
+def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str,
+                          kept: list[tuple[str, str]]) -> int:
+    """Delete earlier rows of the (account, export day) keys this ingestion brings.
+
+    Rows of a file skipped as a duplicate in this same extract stay: they are part of it.
+    """
+    keep_clause = "".join(
+        " AND NOT (r._ingestion_id = ? AND r._source_file = ?)" for _ in kept)
+    params = [ingestion_id, ingestion_id] + [v for pair in kept for v in pair]
+    deleted = con.execute(f"""
+        DELETE FROM {RAW} r USING (
+            SELECT DISTINCT billing_account_id, _export_date FROM {RAW} WHERE _ingestion_id = ?
+        ) k
+        WHERE r.billing_account_id = k.billing_account_id AND r._export_date = k._export_date
+          AND r._ingestion_id <> ?{keep_clause}""", params).fetchone()
+    return int(deleted[0]) if deleted else 0
+
+
+def _file_stats(con: duckdb.DuckDBPyConnection, ingestion_id: str) -> dict[str, tuple]:
+    """file -> (rows, account ids, export dates) of the rows this ingestion inserted."""
+    rows = con.execute(f"""
+        SELECT _source_file, count(*), list(DISTINCT billing_account_id ORDER BY billing_account_id),
+               list(DISTINCT _export_date ORDER BY _export_date)
+        FROM {RAW} WHERE _ingestion_id = ? GROUP BY _source_file""", [ingestion_id]).fetchall()
+    return {file: (n, tuple(accounts), tuple(dates)) for file, n, accounts, dates in rows}
+
+
+def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced) -> None:
+    """One row per file. A skipped file loads nothing, so its row_count is 0."""
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for f in new:
+        n, accounts, dates = stats.get(str(f.path), (0, (), ()))
+        rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, n,
+                     list(accounts), list(dates), rows_replaced, unknown[f.path], "loaded", loaded_at))
+    for f in skipped:
+        rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, 0,
+                     [], [], rows_replaced, [], "skipped_duplicate", loaded_at))
+    con.executemany(f"INSERT INTO {LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+# --------------------------------------------------------------------------- fast path
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[_File]) -> None:
+    """Insert all rows of the files with DuckDB's readers; on failure, say where and why."""
+    # A 0-byte file is an empty extract shard: 0 rows, nothing for a reader to open.
+    readable = [f for f in files if f.bytes > 0]
+    ndjson = [f for f in readable if not f.is_parquet]
+    parquet = [f for f in readable if f.is_parquet]
+    for batch, select in ((ndjson, _ndjson_select), (parquet, _parquet_select)):
+        if not batch:
+            continue
+        try:
+            con.execute(f"INSERT INTO {RAW} {select(con, batch)}", [ingestion_id])
+        except duckdb.Error as exc:
+            raise _diagnose(batch, exc) from exc
+
+
+def _ndjson_select(con: duckdb.DuckDBPyConnection, files: list[_File]) -> str:
+    # One reader over all shards so DuckDB decompresses them in parallel. The folder names
+    # look like hive partitions (export_date=...), which must not become columns.
+    source = (f"read_json({_sql_list(files)}, format='newline_delimited', "
+              f"columns={schema.duckdb_struct_literal(schema.json_read_columns())}, "
+              f"filename=true, hive_partitioning=false)")
+    exprs = [schema.normalize_sql(f, schema.quote(f["name"]), schema.parse_timestamp_sql)
+             for f in schema.fields()]
+    return _select(exprs, source)
+
+
+def _parquet_select(con: duckdb.DuckDBPyConnection, files: list[_File]) -> str:
+    """Columns by name, cast to the canonical types; absent columns are NULL."""
+    source = (f"read_parquet({_sql_list(files)}, union_by_name=true, "
+              f"filename=true, hive_partitioning=false)")
+    present = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall())
+    exprs = [_parquet_column_sql(f, present.get(f["name"])) for f in schema.fields()]
+    return _select(exprs, source)
+
+
+def _parquet_column_sql(field: dict, source_type: str | None) -> str:
+    name, target = schema.quote(field["name"]), schema.duckdb_type(field)
+    if source_type is None:
+        return f"CAST(NULL AS {target})"
+    if field["type"] == "TIMESTAMP" and source_type == "TIMESTAMP WITH TIME ZONE":
+        return schema.utc_from_timestamptz_sql(name)
+    if field["type"] == "TIMESTAMP" and source_type == "VARCHAR":
+        return schema.parse_timestamp_sql(name)
+    return schema.normalize_sql(field, f"CAST({name} AS {target})", lambda e: e)
+
+
+def _select(exprs: list[str], source: str) -> str:
+    names = [schema.quote(f["name"]) for f in schema.fields()]
+    converted = ",\n  ".join(f"{e} AS {n}" for e, n in zip(exprs, names))
+    # _export_date is BigQuery's _PARTITIONTIME day: the UTC date of export_time.
+    return (f"SELECT {', '.join(names)}, CAST(export_time AS DATE), ?, filename FROM "
+            f"(SELECT\n  {converted},\n  filename\nFROM {source})")
+
+
+def _sql_list(files: list[_File]) -> str:
+    return "[" + ", ".join("'" + str(f.path).replace("'", "''") + "'" for f in files) + "]"
+
+
+def _check_identity_fields(con: duckdb.DuckDBPyConnection, ingestion_id: str,
+                           files: list[_File]) -> None:
+    """A row without account or export time cannot be placed in a partition: refuse it."""
+    bad = con.execute(f"""
+        SELECT DISTINCT _source_file FROM {RAW}
+        WHERE _ingestion_id = ? AND (billing_account_id IS NULL OR export_time IS NULL)""",
+                      [ingestion_id]).fetchall()
+    if bad:
+        bad_files = {b[0] for b in bad}
+        raise _diagnose([f for f in files if str(f.path) in bad_files], None)
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+def _diagnose(files: list[_File], exc: duckdb.Error | None) -> GcpIngestionError:
+    """Find the first bad line/field of the failing files in Python, for a clear message."""
+    message = str(exc) if exc else ""
+    # The file DuckDB names is checked first; the others only if it shows no problem.
+    ordered = sorted(files, key=lambda f: str(f.path) not in message)
+    for f in ordered:
+        error = _diagnose_parquet(f) if f.is_parquet else _diagnose_ndjson(f.path)
+        if error:
+            return error
+    named = next((f.path for f in ordered if str(f.path) in message), None)
+    where = named.name if named else ", ".join(f.path.name for f in files)
+    return GcpIngestionError(f"{where}: {message or 'rows without identity fields'}", file=named)
+
+
+def _open_lines(path: Path) -> Iterator[bytes]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        yield from fh
+
+
+def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
+    line_no = 0
+    try:
+        for line_no, line in enumerate(_open_lines(path), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                return _error(path, line_no, None, f"invalid JSON ({exc})")
+            if not isinstance(row, dict):
+                return _error(path, line_no, None, "expected a JSON object")
+            problem = _row_problem(row)
+            if problem:
+                return _error(path, line_no, *problem)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        return _error(path, line_no + 1, None, f"truncated or corrupt gzip ({exc})")
+    return None
+
+
+def _row_problem(row: dict) -> tuple[str, str] | None:
+    """(field, message) of the first value not matching the schema, or a missing identity."""
+    for field in schema.fields():
+        problem = _value_problem(field, row.get(field["name"]), field["name"])
+        if problem:
+            return problem
+    for name in schema.IDENTITY_FIELDS:
+        if row.get(name) is None:
+            return name, "required to place the row in an export day, but absent"
+    return None
+
+
+_TIMESTAMP_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?( UTC|Z|[+-]\d{2}(:?\d{2})?)?$")
+
+
+def _value_problem(field: dict, value: Any, path: str) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if schema.is_repeated(field):
+        if not isinstance(value, list):
+            return path, f"expected an array of {field['type']}, got {_show(value)}"
+        element = dict(field, mode="NULLABLE")
+        for i, item in enumerate(value):
+            problem = _value_problem(element, item, f"{path}[{i}]")
+            if problem:
+                return problem
+        return None
+    if field["type"] == "RECORD":
+        if not isinstance(value, dict):
+            return path, f"expected RECORD, got {_show(value)}"
+        for sub in field["fields"]:
+            problem = _value_problem(sub, value.get(sub["name"]), f"{path}.{sub['name']}")
+            if problem:
+                return problem
+        return None
+    if not _scalar_ok(field["type"], value):
+        return path, f"expected {field['type']}, got {_show(value)}"
+    return None
+
+
+def _scalar_ok(bq_type: str, value: Any) -> bool:
+    """Mirrors what DuckDB's reader accepts, so the blamed line is the one it failed on."""
+    if bq_type == "STRING":
+        return not isinstance(value, (dict, list))
+    if bq_type == "BOOLEAN":
+        return isinstance(value, bool) or value in ("true", "false")
+    if bq_type == "TIMESTAMP":
+        return isinstance(value, str) and bool(_TIMESTAMP_RE.match(value)) and _valid_date(value)
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        number = Decimal(value.strip()) if bq_type == "NUMERIC" else float(value)
+    except (InvalidOperation, ValueError):
+        return False
+    return number == number  # NaN is not a value
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        dt.datetime.strptime(value[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return False
+    return True
+
+
+def _diagnose_parquet(f: _File) -> GcpIngestionError | None:
+    """Probe each column's cast alone to name the field; find the row of missing identities."""
+    con = duckdb.connect()
+    try:
+        source = f"read_parquet({_sql_list([f])}, file_row_number=true, hive_partitioning=false)"
+        present = dict(con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall())
+        for field in schema.fields():
+            expr = _parquet_column_sql(field, present.get(field["name"]))
+            try:
+                con.execute(f"SELECT count({expr}) FROM {source}").fetchone()
+            except duckdb.Error as exc:
+                return _error(f.path, None, field["name"], f"cannot convert to {field['type']} ({exc})")
+        for name in schema.IDENTITY_FIELDS:
+            if name not in present:
+                return _error(f.path, None, name, "column absent; required to place rows in an export day")
+            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.quote(name)} IS NULL").fetchone()
+            if row and row[0] is not None:
+                return _error(f.path, int(row[0]), name, "required to place the row in an export day, but null")
+    finally:
+        con.close()
+    return None
+
+
+def _error(path: Path, line: int | None, field: str | None, message: str) -> GcpIngestionError:
+    where = f"{path.name} line {line}" if line is not None else path.name
+    if field:
+        where += f', field "{field}"'
+    return GcpIngestionError(f"{where}: {message}", file=path, line=line, field=field)
+
+
+def _show(value: Any) -> str:
+    text = orjson.dumps(value).decode()
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --------------------------------------------------------------------------- unknown keys
+
+def _unknown_fields(f: _File) -> list[str]:
+    """Dotted paths of keys the schema does not know (sampled; see UNKNOWN_KEY_SAMPLE_LINES)."""
+    if f.bytes == 0:
+        return []
+    if f.is_parquet:
+        import pyarrow.parquet as pq
+        names = pq.read_schema(f.path).names
+        known = {field["name"] for field in schema.fields()}
+        return sorted(set(names) - known)
+    found: set[str] = set()
+    for line in islice(_open_lines(f.path), UNKNOWN_KEY_SAMPLE_LINES):
+        if line.strip():
+            _collect_unknown(schema.fields(), orjson.loads(line), "", found)
+    return sorted(found)
+
+
+def _collect_unknown(fields: Sequence[dict], obj: dict, prefix: str, found: set[str]) -> None:
+    by_name = {field["name"]: field for field in fields}
+    for key, value in obj.items():
+        field = by_name.get(key)
+        if field is None:
+            found.add(prefix + key)
+        elif field["type"] == "RECORD" and value:
+            for item in (value if isinstance(value, list) else [value]):
+                if isinstance(item, dict):
+                    _collect_unknown(field["fields"], item, f"{prefix}{key}.", found)
