@@ -53,49 +53,13 @@ from typing import Any, Callable, Literal
 
 import orjson
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "ingestion" / "gcp_billing_export_schema.json"
+from orchestration.ingestion import gcp_schema
+
 TABLE_PREFIX = "gcp_billing_export_resource_v1_"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
-
-
-# --------------------------------------------------------------------------------------------
-# schema
-# --------------------------------------------------------------------------------------------
-def load_schema() -> list[dict[str, Any]]:
-    """The BigQuery JSON schema of the detailed export (the single source of truth)."""
-    return json.loads(SCHEMA_PATH.read_text())
-
-
-def arrow_schema(schema: list[dict[str, Any]] | None = None):
-    """pyarrow schema derived from the BigQuery schema."""
-    import pyarrow as pa
-
-    def conv(f: dict[str, Any]):
-        t = f["type"].upper()
-        if t in ("RECORD", "STRUCT"):
-            typ = pa.struct([pa.field(c["name"], conv(c)) for c in f["fields"]])
-        elif t == "STRING":
-            typ = pa.string()
-        elif t in ("FLOAT", "FLOAT64"):
-            typ = pa.float64()
-        elif t in ("NUMERIC",):
-            typ = pa.decimal128(38, 9)
-        elif t == "TIMESTAMP":
-            typ = pa.timestamp("us", tz="UTC")
-        elif t in ("BOOLEAN", "BOOL"):
-            typ = pa.bool_()
-        elif t in ("INTEGER", "INT64"):
-            typ = pa.int64()
-        else:  # pragma: no cover
-            raise ValueError(f"unsupported BigQuery type {t}")
-        if f.get("mode", "NULLABLE").upper() == "REPEATED":
-            typ = pa.list_(typ)
-        return typ
-
-    return pa.schema([pa.field(f["name"], conv(f)) for f in (schema or load_schema())])
 
 
 # --------------------------------------------------------------------------------------------
@@ -506,13 +470,16 @@ def _num_str(x: float) -> str:
     return s or "0"
 
 
-_SCHEMA_ORDER = json.loads(SCHEMA_PATH.read_text())
+_SCHEMA_ORDER = gcp_schema.fields()
+
+
+def _bigquery_json(value: Any) -> bytes:
+    """JSON as BigQuery's extract writes it: `<`, `>` and `&` escaped (they occur only in strings)."""
+    return orjson.dumps(value).replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
 
 
 def _encode_prefix(static: dict[str, Any]) -> bytes:
-    pre = orjson.dumps(static)
-    pre = pre.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
-    return pre[:-1] + b","
+    return _bigquery_json(static)[:-1] + b","
 
 
 def _kv(pairs):
@@ -1096,7 +1063,7 @@ def generate_gcp_export(
     company = _Company(seed, scale)
     lts = company.lts
     rng = random.Random(seed)
-    aschema = arrow_schema() if fmt == "parquet" else None
+    aschema = gcp_schema.arrow_schema() if fmt == "parquet" else None
     parquet = fmt == "parquet"
     if parquet:
         for lt in lts:
@@ -1258,7 +1225,7 @@ def generate_gcp_export(
     def full_row(static: dict, pq_static: dict | None, dyn: dict, dyn_pq: dict | None):
         row = dict(static)
         row.update(dyn)
-        line = orjson.dumps(row).replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026") + b"\n"
+        line = _bigquery_json(row) + b"\n"
         pqrow = None
         if parquet:
             pqrow = dict(pq_static)

@@ -17,12 +17,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from orchestration.ingestion import gcp_schema
 from orchestration.generate.gcp import (  # noqa: E402
     TABLE_PREFIX,
     generate_gcp_export,
     line_item_id,
     line_item_key_string,
-    load_schema,
 )
 
 ROWS = 6000
@@ -135,7 +135,7 @@ def _check_fields(value, fields: list[dict], path: str) -> None:
 
 
 def test_rows_validate_against_schema(gen, extracts):
-    schema = load_schema()
+    schema = gcp_schema.fields()
     assert len(schema) == 28
     cost_types = set()
     for rows in extracts.values():
