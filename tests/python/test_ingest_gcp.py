@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,10 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from orchestration.ingestion import gcp_schema  # noqa: E402
-from orchestration.ingestion.gcp_loader import (  # noqa: E402
+from orchestration.ingestion import gcp_schema
+from orchestration.ingestion.gcp_loader import (
     GcpIngestionError,
     discover_extracts,
     ingest_gcp_files,
