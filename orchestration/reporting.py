@@ -13,7 +13,8 @@ MARTS = "marts"
 
 @dataclass(frozen=True)
 class Accuracy:
-    """Share of effective cost attributed to the team the generator's ground truth names."""
+    """Effective cost attributed to the team and phase the generator's ground truth names
+    (all months and currencies, at face value)."""
 
     matched_line_items: int
     unmatched_line_items: int
@@ -22,10 +23,17 @@ class Accuracy:
     unallocated_cost: Decimal
     wrong_cost: Decimal
     shared_cost: Decimal
+    total_cost: Decimal
+    correct_phase_cost: Decimal
+    unclassified_phase_cost: Decimal
 
     @property
     def correct_share(self) -> float:
         return float(self.correct_cost / self.attributable_cost) if self.attributable_cost else 0.0
+
+    @property
+    def correct_phase_share(self) -> float:
+        return float(self.correct_phase_cost / self.total_cost) if self.total_cost else 0.0
 
 
 def last_complete_invoice_month(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -94,9 +102,9 @@ def attribution_accuracy(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path)
     pattern = str(ground_truth_dir / "*.parquet")
     row = con.execute(
         f"""
-        with truth as (select line_item_id, true_team from read_parquet(?)),
+        with truth as (select line_item_id, true_team, true_phase from read_parquet(?)),
         joined as (
-            select items.effective_cost, items.team, truth.true_team
+            select items.effective_cost, items.team, items.workload_phase, truth.true_team, truth.true_phase
             from {MARTS}.fct_cost_line_items as items
             left join truth using (line_item_id)
         )
@@ -107,7 +115,10 @@ def attribution_accuracy(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path)
             coalesce(sum(effective_cost) filter (where true_team <> 'shared' and team = true_team), 0),
             coalesce(sum(effective_cost) filter (where true_team <> 'shared' and team = 'unallocated'), 0),
             coalesce(sum(effective_cost) filter (where true_team <> 'shared' and team not in (true_team, 'unallocated')), 0),
-            coalesce(sum(effective_cost) filter (where true_team = 'shared'), 0)
+            coalesce(sum(effective_cost) filter (where true_team = 'shared'), 0),
+            coalesce(sum(effective_cost) filter (where true_team is not null), 0),
+            coalesce(sum(effective_cost) filter (where workload_phase = true_phase), 0),
+            coalesce(sum(effective_cost) filter (where true_phase is not null and workload_phase = 'unclassified'), 0)
         from joined
         """,
         [pattern],
@@ -151,6 +162,10 @@ def render_report(db_path: Path, ground_truth_dir: Path | None = None) -> str:
                 f"({_money(accuracy.correct_cost).strip()} of {_money(accuracy.attributable_cost).strip()}); "
                 f"unallocated {_money(accuracy.unallocated_cost).strip()}, wrong team {_money(accuracy.wrong_cost).strip()}; "
                 f"shared (no single owner) {_money(accuracy.shared_cost).strip()}"
+            )
+            lines.append(
+                f"  correct workload phase: {accuracy.correct_phase_share:.2%} of effective cost; "
+                f"unclassified {_money(accuracy.unclassified_phase_cost).strip()}"
             )
             if accuracy.unmatched_line_items:
                 lines.append(f"  WARNING: {accuracy.unmatched_line_items} line items have no ground-truth row")
