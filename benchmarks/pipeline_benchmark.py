@@ -1,7 +1,7 @@
 """Benchmark the pipeline on generated data: per stage, wall time, rows per second and peak
 memory, beside one hand-written DuckDB query that computes the same monthly chargeback.
 
-    python benchmarks/pipeline_benchmark.py --rows 1000000 [--format parquet] [--workdir DIR]
+    python benchmarks/pipeline_benchmark.py --rows 1000000 [--format json|parquet] [--workdir DIR]
 
 Each stage runs in its own process, so its peak memory (max RSS) is its own. A figure, not a
 test: nothing here asserts.
@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--format", choices=["json", "parquet"], default="parquet")
+    parser.add_argument("--format", choices=["json", "parquet"], default="json")
     parser.add_argument("--workdir", help="where to put the export and warehouse (default: a temporary folder)")
     args = parser.parse_args()
 
