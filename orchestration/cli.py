@@ -29,6 +29,10 @@ def _instance():
 
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "data" / "dagster")))
     home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        # A FinOps warehouse often runs where nothing may call home.
+        settings.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.get()
 
 
