@@ -15,10 +15,11 @@
 {%- endmacro %}
 
 {% macro default__label_lookup(labels, keys) -%}
+    {#- Each key is normalised once: label → {priority, value}, keep known keys, lowest priority first. -#}
     list_sort(
-        list_transform(
-            list_filter({{ labels }}, lambda label: list_contains({{ keys }}, {{ normalize_tag_key('label.key') }}) and trim(label.value) <> ''),
-            lambda label: {'priority': list_position({{ keys }}, {{ normalize_tag_key('label.key') }}), 'value': label.value}
+        list_filter(
+            list_transform({{ labels }}, lambda label: {'priority': list_position({{ keys }}, {{ normalize_tag_key('label.key') }}), 'value': label.value}),
+            lambda candidate: candidate.priority is not null and trim(candidate.value) <> ''
         )
     )[1].value
 {%- endmacro %}
@@ -96,3 +97,15 @@
 
 {% macro default__ordered_string_array(expression, order_by) -%}list({{ expression }} order by {{ order_by }}){%- endmacro %}
 {% macro bigquery__ordered_string_array(expression, order_by) -%}array_agg({{ expression }} order by {{ order_by }}){%- endmacro %}
+
+{#
+  A value that identifies a set of labels, for grouping and joining: a bill has millions of
+  rows but a few thousand distinct label sets, so labels are resolved once per set. DuckDB
+  groups and joins on lists directly; BigQuery cannot compare arrays, so it uses their JSON.
+#}
+{% macro label_set_key(labels) -%}
+    {{ return(adapter.dispatch('label_set_key')(labels)) }}
+{%- endmacro %}
+
+{% macro default__label_set_key(labels) -%}{{ labels }}{%- endmacro %}
+{% macro bigquery__label_set_key(labels) -%}to_json_string({{ labels }}){%- endmacro %}

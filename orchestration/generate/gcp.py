@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import gc
 import hashlib
+import itertools
 import json
 import math
 import queue
@@ -150,6 +151,7 @@ def _pacific_offset_h(us: int) -> int:
     """UTC offset of America/Los_Angeles (US rule since 2007), without tzdata."""
     t = _dt(us)
     y = t.year
+    # DST: 02:00 PST on the 2nd Sunday of March (10:00 UTC) to 02:00 PDT on the 1st Sunday of November (09:00 UTC)
     start = datetime.combine(_nth_sunday(y, 3, 2), datetime.min.time(), timezone.utc) + timedelta(hours=10)
     end = datetime.combine(_nth_sunday(y, 11, 1), datetime.min.time(), timezone.utc) + timedelta(hours=9)
     return -7 if start <= t < end else -8
@@ -159,9 +161,15 @@ def _pacific(us: int) -> datetime:
     return _dt(us + _pacific_offset_h(us) * _HOUR_US)
 
 
+def _midnight_us(d: date) -> int:
+    """UTC midnight of `d`, in microseconds since the epoch."""
+    return _us(datetime.combine(d, datetime.min.time(), timezone.utc))
+
+
 def _pacific_midnight_us(d: date) -> int:
-    guess = _us(datetime.combine(d, datetime.min.time(), timezone.utc)) + 8 * _HOUR_US
-    return _us(datetime.combine(d, datetime.min.time(), timezone.utc)) - _pacific_offset_h(guess) * _HOUR_US
+    utc_midnight = _midnight_us(d)
+    # the offset in force at 08:00 UTC is the one at Pacific midnight (DST switches at 02:00 local)
+    return utc_midnight - _pacific_offset_h(utc_midnight + 8 * _HOUR_US) * _HOUR_US
 
 
 def _add_months(d: date, n: int) -> date:
@@ -249,53 +257,53 @@ UNITS = {
     "ops": ("requests", "10 thousand requests", 10000.0),
 }
 
-# key: (service, description ({geo} = Americas/EMEA), unit, list price USD per pricing unit, discount)
-SKUS: dict[str, tuple[str, str, str, float, float]] = {
-    "gpu_h100": ("compute", "Nvidia H100 80GB GPU running in {geo}", "hour", 9.796, 0.0),
-    "gpu_a100": ("compute", "Nvidia Tesla A100 GPU running in {geo}", "hour", 2.933908, 0.0),
-    "gpu_l4": ("compute", "Nvidia L4 GPU running in {geo}", "hour", 0.56, 0.0),
-    "a3_core": ("compute", "A3 Instance Core running in {geo}", "hour", 0.039586, 0.0),
-    "a3_ram": ("compute", "A3 Instance Ram running in {geo}", "gibh", 0.003387, 0.0),
-    "a2_core": ("compute", "A2 Instance Core running in {geo}", "hour", 0.031611, 0.0),
-    "a2_ram": ("compute", "A2 Instance Ram running in {geo}", "gibh", 0.004237, 0.0),
-    "g2_core": ("compute", "G2 Instance Core running in {geo}", "hour", 0.024988, 0.0),
-    "g2_ram": ("compute", "G2 Instance Ram running in {geo}", "gibh", 0.002928, 0.0),
-    "n1_core": ("compute", "N1 Predefined Instance Core running in {geo}", "hour", 0.031611, 0.0),
-    "n1_ram": ("compute", "N1 Predefined Instance Ram running in {geo}", "gibh", 0.004237, 0.0),
-    "e2_core": ("compute", "E2 Instance Core running in {geo}", "hour", 0.021811, 0.0),
-    "e2_ram": ("compute", "E2 Instance Ram running in {geo}", "gibh", 0.002923, 0.0),
-    "pd": ("compute", "Storage PD Capacity", "gibm", 0.04, 0.0),
-    "pd_ssd": ("compute", "SSD backed PD Capacity", "gibm", 0.17, 0.0),
-    "vx_train_h100": ("vertex", "Vertex AI: Custom Training on Nvidia H100 80GB GPU running in {geo}", "hour", 11.2654, 0.0),
-    "vx_train_a100": ("vertex", "Vertex AI: Custom Training on Nvidia Tesla A100 GPU running in {geo}", "hour", 3.3741, 0.0),
-    "vx_train_core": ("vertex", "Vertex AI: Custom Training a2-highgpu Instance Core running in {geo}", "hour", 0.036353, 0.0),
-    "vx_pred_l4": ("vertex", "Vertex AI: Online Prediction on Nvidia L4 GPU running in {geo}", "hour", 0.644, 0.0),
-    "vx_pred_a100": ("vertex", "Vertex AI: Online Prediction on Nvidia Tesla A100 GPU running in {geo}", "hour", 3.3741, 0.0),
-    "vx_pred_core": ("vertex", "Vertex AI: Online Prediction n1-standard Instance Core running in {geo}", "hour", 0.036353, 0.0),
-    "vx_batch_t4": ("vertex", "Vertex AI: Batch Prediction on Nvidia Tesla T4 GPU running in {geo}", "hour", 0.4025, 0.0),
-    "vx_wb_core": ("vertex", "Vertex AI Workbench: Instance Core running in {geo}", "hour", 0.0379, 0.0),
-    "vx_wb_gpu": ("vertex", "Vertex AI Workbench: Nvidia Tesla T4 GPU running in {geo}", "hour", 0.35, 0.0),
-    "vx_tune": ("vertex", "Vertex AI: Gemini 2.5 Flash Supervised Tuning", "tok", 0.000005, 0.0),
-    "gem_pro_in": ("vertex", "Gemini 2.5 Pro Input Text Tokens", "tok", 0.00000125, 0.0),
-    "gem_pro_out": ("vertex", "Gemini 2.5 Pro Output Text Tokens", "tok", 0.00001, 0.0),
-    "gem_flash_in": ("vertex", "Gemini 2.5 Flash Input Text Tokens", "tok", 0.0000003, 0.0),
-    "gem_flash_out": ("vertex", "Gemini 2.5 Flash Output Text Tokens", "tok", 0.0000025, 0.0),
-    "gke_mgmt": ("gke", "Regional Kubernetes Clusters", "hour", 0.1, 0.0),
-    "gke_ap_cpu": ("gke", "Autopilot Pod mCPU Requests ({region})", "hour", 0.0445, 0.0),
-    "gke_ap_mem": ("gke", "Autopilot Pod Memory Requests ({region})", "gibh", 0.0049225, 0.0),
-    "gcs_std": ("gcs", "Standard Storage {mr} Regional", "gibm", 0.020, 0.0),
-    "gcs_multi": ("gcs", "Standard Storage {mr} Multi-region", "gibm", 0.026, 0.0),
-    "gcs_nearline": ("gcs", "Nearline Storage {mr} Regional", "gibm", 0.010, 0.0),
-    "gcs_ops": ("gcs", "Standard Storage Class A Operations", "ops", 0.05, 0.0),
-    "bq_analysis": ("bq", "Analysis", "tib", 6.25, 0.0),
-    "bq_storage": ("bq", "Active Logical Storage", "gibm", 0.02, 0.0),
-    "df_vcpu": ("dataflow", "vCPU Time Batch {city}", "hour", 0.056, 0.0),
-    "df_ram": ("dataflow", "RAM Time Batch {city}", "gibh", 0.003557, 0.0),
-    "net_egress": ("net", "Network Internet Data Transfer Out from {geo} to {geo}", "gib", 0.12, 0.0),
-    "net_interzone": ("net", "Network Inter Zone Data Transfer Out", "gib", 0.01, 0.0),
-    "net_lb": ("net", "Cloud Load Balancer Forwarding Rule Minimum Service Charge in {geo}", "hour", 0.025, 0.0),
-    "log_storage": ("logging", "Log Storage cost", "gib", 0.5, 0.0),
-    "mon_metrics": ("monitoring", "Metric Volume", "gib", 0.2582, 0.0),
+# key: (service, description ({geo} = Americas/EMEA), unit, list price USD per pricing unit)
+SKUS: dict[str, tuple[str, str, str, float]] = {
+    "gpu_h100": ("compute", "Nvidia H100 80GB GPU running in {geo}", "hour", 9.796),
+    "gpu_a100": ("compute", "Nvidia Tesla A100 GPU running in {geo}", "hour", 2.933908),
+    "gpu_l4": ("compute", "Nvidia L4 GPU running in {geo}", "hour", 0.56),
+    "a3_core": ("compute", "A3 Instance Core running in {geo}", "hour", 0.039586),
+    "a3_ram": ("compute", "A3 Instance Ram running in {geo}", "gibh", 0.003387),
+    "a2_core": ("compute", "A2 Instance Core running in {geo}", "hour", 0.031611),
+    "a2_ram": ("compute", "A2 Instance Ram running in {geo}", "gibh", 0.004237),
+    "g2_core": ("compute", "G2 Instance Core running in {geo}", "hour", 0.024988),
+    "g2_ram": ("compute", "G2 Instance Ram running in {geo}", "gibh", 0.002928),
+    "n1_core": ("compute", "N1 Predefined Instance Core running in {geo}", "hour", 0.031611),
+    "n1_ram": ("compute", "N1 Predefined Instance Ram running in {geo}", "gibh", 0.004237),
+    "e2_core": ("compute", "E2 Instance Core running in {geo}", "hour", 0.021811),
+    "e2_ram": ("compute", "E2 Instance Ram running in {geo}", "gibh", 0.002923),
+    "pd": ("compute", "Storage PD Capacity", "gibm", 0.04),
+    "pd_ssd": ("compute", "SSD backed PD Capacity", "gibm", 0.17),
+    "vx_train_h100": ("vertex", "Vertex AI: Custom Training on Nvidia H100 80GB GPU running in {geo}", "hour", 11.2654),
+    "vx_train_a100": ("vertex", "Vertex AI: Custom Training on Nvidia Tesla A100 GPU running in {geo}", "hour", 3.3741),
+    "vx_train_core": ("vertex", "Vertex AI: Custom Training a2-highgpu Instance Core running in {geo}", "hour", 0.036353),
+    "vx_pred_l4": ("vertex", "Vertex AI: Online Prediction on Nvidia L4 GPU running in {geo}", "hour", 0.644),
+    "vx_pred_a100": ("vertex", "Vertex AI: Online Prediction on Nvidia Tesla A100 GPU running in {geo}", "hour", 3.3741),
+    "vx_pred_core": ("vertex", "Vertex AI: Online Prediction n1-standard Instance Core running in {geo}", "hour", 0.036353),
+    "vx_batch_t4": ("vertex", "Vertex AI: Batch Prediction on Nvidia Tesla T4 GPU running in {geo}", "hour", 0.4025),
+    "vx_wb_core": ("vertex", "Vertex AI Workbench: Instance Core running in {geo}", "hour", 0.0379),
+    "vx_wb_gpu": ("vertex", "Vertex AI Workbench: Nvidia Tesla T4 GPU running in {geo}", "hour", 0.35),
+    "vx_tune": ("vertex", "Vertex AI: Gemini 2.5 Flash Supervised Tuning", "tok", 0.000005),
+    "gem_pro_in": ("vertex", "Gemini 2.5 Pro Input Text Tokens", "tok", 0.00000125),
+    "gem_pro_out": ("vertex", "Gemini 2.5 Pro Output Text Tokens", "tok", 0.00001),
+    "gem_flash_in": ("vertex", "Gemini 2.5 Flash Input Text Tokens", "tok", 0.0000003),
+    "gem_flash_out": ("vertex", "Gemini 2.5 Flash Output Text Tokens", "tok", 0.0000025),
+    "gke_mgmt": ("gke", "Regional Kubernetes Clusters", "hour", 0.1),
+    "gke_ap_cpu": ("gke", "Autopilot Pod mCPU Requests ({region})", "hour", 0.0445),
+    "gke_ap_mem": ("gke", "Autopilot Pod Memory Requests ({region})", "gibh", 0.0049225),
+    "gcs_std": ("gcs", "Standard Storage {mr} Regional", "gibm", 0.020),
+    "gcs_multi": ("gcs", "Standard Storage {mr} Multi-region", "gibm", 0.026),
+    "gcs_nearline": ("gcs", "Nearline Storage {mr} Regional", "gibm", 0.010),
+    "gcs_ops": ("gcs", "Standard Storage Class A Operations", "ops", 0.05),
+    "bq_analysis": ("bq", "Analysis", "tib", 6.25),
+    "bq_storage": ("bq", "Active Logical Storage", "gibm", 0.02),
+    "df_vcpu": ("dataflow", "vCPU Time Batch {city}", "hour", 0.056),
+    "df_ram": ("dataflow", "RAM Time Batch {city}", "gibh", 0.003557),
+    "net_egress": ("net", "Network Internet Data Transfer Out from {geo} to {geo}", "gib", 0.12),
+    "net_interzone": ("net", "Network Inter Zone Data Transfer Out", "gib", 0.01),
+    "net_lb": ("net", "Cloud Load Balancer Forwarding Rule Minimum Service Charge in {geo}", "hour", 0.025),
+    "log_storage": ("logging", "Log Storage cost", "gib", 0.5),
+    "mon_metrics": ("monitoring", "Metric Volume", "gib", 0.2582),
 }
 
 ACCOUNTS = [
@@ -461,6 +469,7 @@ PEOPLE = ["alice", "bob", "chen", "dana", "emeka", "farah", "gus", "hana", "ivan
 
 
 def _hexid(*parts: str, groups: int = 3) -> str:
+    """A stable GCP-style id ('ABCD-EF01-2345') derived from `parts`."""
     h = hashlib.md5("/".join(parts).encode()).hexdigest().upper()
     return "-".join(h[i * 4:(i + 1) * 4] for i in range(groups))
 
@@ -470,7 +479,7 @@ def _num_str(x: float) -> str:
     return s or "0"
 
 
-_SCHEMA_ORDER = gcp_schema.fields()
+_SCHEMA_COLUMNS = [f["name"] for f in gcp_schema.fields()]
 
 
 def _bigquery_json(value: Any) -> bytes:
@@ -479,6 +488,7 @@ def _bigquery_json(value: Any) -> bytes:
 
 
 def _encode_prefix(static: dict[str, Any]) -> bytes:
+    """The JSON object `static` without its closing brace, ready to be followed by the per-row fields."""
     return _bigquery_json(static)[:-1] + b","
 
 
@@ -486,12 +496,57 @@ def _kv(pairs):
     return [{"key": k, "value": v} for k, v in pairs]
 
 
-class _LT:
-    """A line template: one (resource, SKU) with everything static pre-encoded."""
+def _project_env(project: dict[str, Any]) -> str:
+    # the value of the project's first label: its `env` label for team projects (for the shared VPC
+    # host project that first label is `cost-pool`)
+    return project["labels"][0]["value"] if project["labels"] else "prod"
 
-    __slots__ = ("acct", "static", "prefix", "kprefix", "gkey", "weight", "profile", "qty", "unit", "conv",
-                 "eff", "lst", "credits", "omit_empty", "team", "phase", "project_id", "steady",
-                 "currency", "pq_static", "usage_unit", "pricing_unit", "svc", "mode", "amt_base", "acct_id")
+
+def _subscription_id(pid: str, rid: str) -> str:
+    """A stable UUID-like id of a spend-based commitment subscription."""
+    return ("subscriptions/" + _hexid("sub", pid, rid, groups=4).lower().replace("-", "")[:8]
+            + "-" + _hexid("sub2", rid, groups=1).lower() + "-" + _hexid("sub3", rid, groups=1).lower()
+            + "-" + _hexid("sub4", rid, groups=1).lower() + "-" + _hexid("sub5", rid, groups=3).lower().replace("-", ""))
+
+
+# How the usage amount of an hourly row is drawn (see _write_usage_rows)
+_USAGE_RUNNING = 0  # a resource running: usually the full hour, sometimes part of it
+_USAGE_STORED = 1  # stored data: steady within +-2 %
+_USAGE_METERED = 2  # counted traffic, tokens, requests: bursty (30-170 % of the typical hour)
+_USAGE_MODE = {"hour": _USAGE_RUNNING, "gibh": _USAGE_RUNNING, "gibm": _USAGE_STORED}
+# usage units that `quantity` of a unit produces in one hour; storage priced per GiB-month is
+# still reported in byte-seconds, so one hour of it is `quantity` GiB for 3600 s
+_GKE_NODE_POOL = {"gke_node_l4": "gpu-l4-pool", "gke_node_a100": "gpu-a100-pool"}
+_USAGE_PER_QUANTITY_HOUR = {"hour": 3600.0, "gibh": 3600.0 * _GIB, "gibm": 3600.0 * _GIB, "gib": float(_GIB),
+                            "tib": float(2**40)}
+
+# Team-label styles of ordinary team resources, assigned cost-weighted in _assign_team_labels()
+_TEAM_LABEL = "label"  # a team label (key and value possibly spelled as a known variant)
+_TEAM_TAG_ONLY = "tag"  # no team label, but a `team` resource-manager tag
+_PROJECT_LABEL_ONLY = "project"  # nothing on the resource: only the project's label says the team
+_TEAM_TYPO = "typo"  # a team label whose value is a typo not covered by the aliases seed
+
+
+class _LineTemplate:
+    """One (resource, SKU) line: everything that is the same on each of its hourly rows, pre-encoded."""
+
+    __slots__ = (
+        "account_index", "account_id", "currency",
+        "static",  # the row's constant fields, in schema order
+        "json_prefix",  # `static` encoded as the start of a JSON object
+        "parquet_static",  # `static` with the price numbers as Decimal (parquet only)
+        "key_prefix",  # the constant start of the line_item_key_string
+        "group_id",  # small int per distinct (account, service, sku, project, resource, location)
+        "weight",  # relative chance to be picked for a row
+        "profile",  # hour-of-day profile name (_PROFILES)
+        "quantity", "unit", "units_per_pricing_unit", "usage_unit", "pricing_unit",
+        "usage_mode",  # _USAGE_RUNNING / _USAGE_STORED / _USAGE_METERED
+        "hourly_amount",  # typical usage amount of one hour, in usage units
+        "effective_price", "list_price",
+        "credits",  # credit rules: (type, name, id, full_name, probability, low fraction, high fraction)
+        "omit_empty",  # leave empty labels/system_labels/tags/credits out of the row
+        "team", "phase", "project_id",  # ground truth
+    )
 
 
 @dataclass(frozen=True)
@@ -519,15 +574,42 @@ class GenerateSummary:
         return d
 
 
+@dataclass
+class _Resource:
+    team: str
+    team_label_eligible: bool  # an ordinary team resource: its team label is decided in _assign_team_labels
+    is_gke: bool  # a GKE namespace's share of a shared node
+    is_sandbox: bool
+    templates: list[_LineTemplate]
+    labels: list[tuple[str, str]]  # shared with (and encoded into) the templates' static fields
+    tags: list[dict[str, Any]]
+    omit_empty: bool
+
+
 class _Company:
+    """The simulated organisation: projects, resources and one line template per (resource, SKU).
+
+    It draws from its own RNG, so the row sampling does not change the company (only `scale` does).
+    """
+
     def __init__(self, seed: int, scale: int):
         rng = random.Random(seed * 7919 + 17)
         self.projects: dict[str, dict[str, Any]] = {}
         self.project_team: dict[str, str] = {}
-        self.project_acct: dict[str, int] = {}
-        self.lts: list[_LT] = []
-        self.resources: list[dict[str, Any]] = []
-        self._gkeys: dict[tuple, int] = {}
+        self.project_account: dict[str, int] = {}
+        self.templates: list[_LineTemplate] = []
+        self.resources: list[_Resource] = []
+        self._group_ids: dict[tuple, int] = {}
+        # NB: the order of the steps below is the order of the RNG draws; changing it changes the data
+        self._add_projects(rng)
+        self.project_has_env_tag = {pid: (rng.random() < 0.4) for pid in self.projects}
+        for spec in SPECS:
+            self._add_spec(rng, spec, scale)
+        self._add_gke_namespaces(rng, scale)
+        self._assign_team_labels(rng)
+        self._normalise_weights()
+
+    def _add_projects(self, rng: random.Random) -> None:
         folder_ids: dict[str, str] = {}
         for dept in list(DEPARTMENTS) + ["sandboxes", "shared-infrastructure"]:
             folder_ids[dept] = str(rng.randrange(10**11, 10**12))
@@ -535,7 +617,7 @@ class _Company:
         dept_of = {t: d for d, ts in DEPARTMENTS.items() for t in ts}
         for acct, team, pid, pname, env in PROJECTS:
             number = str(rng.randrange(10**11, 10**12))
-            anc = [{"resource_name": f"projects/{number}", "display_name": pid}]
+            ancestors = [{"resource_name": f"projects/{number}", "display_name": pid}]
             if pid == SANDBOX:
                 chain = [(folder_ids["sandboxes"], "sandboxes")]
             elif team is None:
@@ -543,8 +625,8 @@ class _Company:
             else:
                 chain = [(team_folder[team], team), (folder_ids[dept_of[team]], dept_of[team])]
             for fid, fname in chain:
-                anc.append({"resource_name": f"folders/{fid}", "display_name": fname})
-            anc.append({"resource_name": f"organizations/{ORG_NUMBER}", "display_name": ORG_NAME})
+                ancestors.append({"resource_name": f"folders/{fid}", "display_name": fname})
+            ancestors.append({"resource_name": f"organizations/{ORG_NUMBER}", "display_name": ORG_NAME})
             ancestry = "/" + ORG_NUMBER + "/" + "/".join(fid for fid, _ in reversed(chain)) + "/"
             if pid == SANDBOX:
                 plabels: list = []
@@ -558,96 +640,98 @@ class _Company:
                 if rng.random() < 0.5:
                     plabels.append(("billing", "chargeback"))
             self.projects[pid] = {"id": pid, "number": number, "name": pname, "labels": _kv(plabels),
-                                  "ancestry_numbers": ancestry, "ancestors": anc}
+                                  "ancestry_numbers": ancestry, "ancestors": ancestors}
             self.project_team[pid] = team if team else "shared"
-            self.project_acct[pid] = acct
-        self.project_tags = {pid: (rng.random() < 0.4) for pid in self.projects}
+            self.project_account[pid] = acct
 
-        for spec in SPECS:
-            self._add_spec(rng, spec, scale)
+    def _add_gke_namespaces(self, rng: random.Random, scale: int) -> None:
+        """Each namespace of the shared cluster gets its own cost-allocation lines on shared nodes."""
         for ns, team, phase, app, kind in GKE_NAMESPACES:
             n = max(1, scale // 2) if kind != "gke_autopilot" else 1
             for i in range(n * (2 if team in ("search-ranking", "applied-ml") else 1)):
-                self._add_resource(rng, 0, SHARED_GKE, kind, team, phase, "flat" if phase else "flat", 1.0,
-                                   name=None, gke=(ns, app, i))
-        self._finalize(rng)
-        # row weights: EU account ~10 % of rows
-        tot = [0.0, 0.0]
-        for lt in self.lts:
-            tot[lt.acct] += lt.weight
-        for lt in self.lts:
-            lt.weight *= ACCOUNTS[lt.acct]["share"] / tot[lt.acct]
+                self._add_resource(rng, 0, SHARED_GKE, kind, team, phase, "flat", 1.0, name=None, gke=(ns, app, i))
+
+    def _normalise_weights(self) -> None:
+        """Scale the template weights so that each billing account gets its `share` of the rows."""
+        total = [0.0, 0.0]
+        for t in self.templates:
+            total[t.account_index] += t.weight
+        for t in self.templates:
+            t.weight *= ACCOUNTS[t.account_index]["share"] / total[t.account_index]
 
     # ----------------------------------------------------------------------------------------
-    def _finalize(self, rng: random.Random) -> None:
+    def _assign_team_labels(self, rng: random.Random) -> None:
         """Cost-weighted label quality: GKE-namespace-only ~8 %, sandbox ~3 %, and among the other
         team resources 70 % team label, 5 % team tag only, 22 % project label only, 3 % typo."""
 
-        def cost(lts) -> float:
-            return sum(lt.weight * lt.amt_base / lt.conv * lt.eff for lt in lts)
+        def cost(templates) -> float:
+            return sum(t.weight * t.hourly_amount / t.units_per_pricing_unit * t.effective_price for t in templates)
 
-        main = [r for r in self.resources if r["lts"] and r["lts"][0].acct == 0]
-        c_gke = sum(cost(r["lts"]) for r in main if r["gke"])
-        c_sbx = sum(cost(r["lts"]) for r in main if r["sandbox"])
-        c_oth = sum(cost(r["lts"]) for r in main if not r["gke"] and not r["sandbox"])
-        total = c_oth / (1 - 0.08 - 0.03)
-        for flag, c, share in (("gke", c_gke, 0.08), ("sandbox", c_sbx, 0.03)):
+        # 1. reweight GKE-namespace and sandbox resources of the main account to their cost shares
+        main = [r for r in self.resources if r.templates and r.templates[0].account_index == 0]
+        c_gke = sum(cost(r.templates) for r in main if r.is_gke)
+        c_sandbox = sum(cost(r.templates) for r in main if r.is_sandbox)
+        c_other = sum(cost(r.templates) for r in main if not r.is_gke and not r.is_sandbox)
+        total = c_other / (1 - 0.08 - 0.03)
+        for flag, c, share in (("is_gke", c_gke, 0.08), ("is_sandbox", c_sandbox, 0.03)):
             f = min(50.0, max(0.02, share * total / c)) if c > 0 else 1.0
             for r in main:
-                if r[flag]:
-                    for lt in r["lts"]:
-                        lt.weight *= f
-        elig = [r for r in self.resources if r["eligible"]]
-        rng.shuffle(elig)
-        tot = sum(cost(r["lts"]) for r in elig) or 1.0
-        # small budgets first (typo values 3 %, tag only 5 %), filled with resources that fit
-        kind_of: dict[int, str] = {}
-        for budget_kind, budget in (("D", 0.03), ("T", 0.05)):
-            acc = 0.0
-            # prefer resources with a high cost per row, so the row share stays near the cost share
-            by_density = sorted(range(len(elig)), key=lambda j: -cost(elig[j]["lts"]) / sum(
-                lt.weight for lt in elig[j]["lts"]))
+                if getattr(r, flag):
+                    for t in r.templates:
+                        t.weight *= f
+
+        # 2. pick a label style per eligible resource so that the styles get their cost shares
+        eligible = [r for r in self.resources if r.team_label_eligible]
+        rng.shuffle(eligible)
+        eligible_total = sum(cost(r.templates) for r in eligible) or 1.0
+        style_of: dict[int, str] = {}
+        # small budgets first (typo values 3 %, tag only 5 %), filled with resources that fit;
+        # prefer resources with a high cost per row, so the row share stays near the cost share
+        by_density = sorted(range(len(eligible)), key=lambda j: -cost(eligible[j].templates) / sum(
+            t.weight for t in eligible[j].templates))
+        for style, budget in ((_TEAM_TYPO, 0.03), (_TEAM_TAG_ONLY, 0.05)):
+            used = 0.0
             for i in by_density:
-                r = elig[i]
-                c = cost(r["lts"]) / tot
-                if i not in kind_of and acc + c <= budget * 1.1:
-                    kind_of[i] = budget_kind
-                    acc += c
-        rest = [i for i in range(len(elig)) if i not in kind_of]
-        rest_tot = sum(cost(elig[i]["lts"]) for i in rest) or 1.0
+                c = cost(eligible[i].templates) / eligible_total
+                if i not in style_of and used + c <= budget * 1.1:
+                    style_of[i] = style
+                    used += c
+        # the rest in (shuffled) order: the first 70/92 of their cost labelled, the others not
+        rest = [i for i in range(len(eligible)) if i not in style_of]
+        rest_total = sum(cost(eligible[i].templates) for i in rest) or 1.0
         cum = 0.0
         for i in rest:
-            c = cost(elig[i]["lts"])
-            kind_of[i] = "A" if (cum + c / 2) / rest_tot < 0.70 / 0.92 else "B"
+            c = cost(eligible[i].templates)
+            style_of[i] = _TEAM_LABEL if (cum + c / 2) / rest_total < 0.70 / 0.92 else _PROJECT_LABEL_ONLY
             cum += c
-        for i, r in enumerate(elig):
-            k = kind_of[i]
-            m = {"A": 0.0, "T": 0.72, "B": 0.8, "D": 0.99}[k]
-            team = r["team"]
-            labels, tags = r["labels"], r["tags"]
-            if m < 0.70:
+
+        # 3. apply the styles and re-encode the affected templates
+        for i, r in enumerate(eligible):
+            style = style_of[i]
+            team = r.team
+            labels, tags = r.labels, r.tags
+            if style == _TEAM_LABEL:
                 key = "team" if rng.random() < 0.5 else rng.choice(TEAM_KEY_VARIANTS)
                 val = team if rng.random() < 0.55 else rng.choice(TEAM_VARIANTS[team])
                 labels.insert(0, (key, val))
-            elif m < 0.75:
+            elif style == _TEAM_TAG_ONLY:
                 tags.insert(0, {"key": "team", "value": team, "inherited": False, "namespace": ORG_NUMBER})
-            elif m >= 0.97:
+            elif style == _TEAM_TYPO:
                 labels.insert(0, ("team" if rng.random() < 0.7 else "Team", rng.choice(TEAM_TYPOS[team])))
-            else:
+            else:  # _PROJECT_LABEL_ONLY: nothing to change
                 continue
-            for lt in r["lts"]:
-                st = lt.static
-                if labels or not r["omit_empty"]:
+            for t in r.templates:
+                st = t.static
+                if labels or not r.omit_empty:
                     st["labels"] = _kv(labels)
-                if tags or not r["omit_empty"]:
+                if tags or not r.omit_empty:
                     st["tags"] = tags
-                # keep the schema's column order
-                order = [f["name"] for f in _SCHEMA_ORDER]
-                lt.static = {k: st[k] for k in order if k in st}
-                lt.prefix = _encode_prefix(lt.static)
+                # a key added just now went to the end: restore the schema's column order
+                t.static = {k: st[k] for k in _SCHEMA_COLUMNS if k in st}
+                t.json_prefix = _encode_prefix(t.static)
 
-    def _gkey(self, t: tuple) -> int:
-        return self._gkeys.setdefault(t, len(self._gkeys))
+    def _group_id(self, key: tuple) -> int:
+        return self._group_ids.setdefault(key, len(self._group_ids))
 
     def _add_spec(self, rng: random.Random, spec, scale: int) -> None:
         pid, kind, pattern, count, scales, phase, profile, duty = spec
@@ -657,84 +741,61 @@ class _Company:
         people = PEOPLE[:]
         rng.shuffle(people)
         for i in range(n):
+            # mostly the first name pattern, sometimes one of the alternatives
             pat = names[0] if (len(names) == 1 or rng.random() < 0.55) else rng.choice(names[1:])
             name = pat.format(i=i + 1, n=rng.randrange(10**6, 10**7), p=people[i % len(people)] + ("" if i < len(people) else str(i)))
             if n > 1 and "{" not in pattern and pattern:
+                # fixed names ("a|b"): one each, then numbered
                 name = names[i % len(names)] + ("" if i < len(names) else f"-{i}")
             elif i > 0 and "{" not in pat:
                 name = f"{name}-{i + 1}"
-            self._add_resource(rng, self.project_acct[pid], pid, kind, team, phase, profile, duty, name=name)
+            self._add_resource(rng, self.project_account[pid], pid, kind, team, phase, profile, duty, name=name)
 
-    def _add_resource(self, rng, acct_i, pid, kind, team, phase, profile, duty, name, gke=None) -> None:
-        acct = ACCOUNTS[acct_i]
-        proj = self.projects[pid]
-        region = acct["region"]
-        zone = region + "-" + rng.choice("abc" if acct_i else "abcf")
-        phase = phase or "non_ai"
-        is_ai = phase in AI_PHASES
-        # ---- labels (resource level)
+    @staticmethod
+    def _resource_labels(rng: random.Random, project: dict[str, Any], phase: str, name: str | None) -> list:
+        """Labels of an ordinary team resource, except the team label (see _assign_team_labels)."""
         labels: list[tuple[str, str]] = []
-        tags: list[dict[str, Any]] = []
-        system_labels: list[tuple[str, str]] = []
-        if pid == SANDBOX or pid == NET_HOST:
-            category = "E" if pid == SANDBOX else "S"
-        elif gke is not None:
-            category = "C"
-        else:
-            category = "B"  # provisional: the team label is decided cost-weighted in _finalize()
-        if category in ("A", "D"):
-            key = "team" if rng.random() < 0.5 else rng.choice(TEAM_KEY_VARIANTS)
-            if category == "D":
-                key = "team" if rng.random() < 0.7 else "Team"
-                val = rng.choice(TEAM_TYPOS[team])
-            else:
-                val = team if rng.random() < 0.55 else rng.choice(TEAM_VARIANTS[team])
-            if category == "A" and rng.random() < 0.08:
-                tags.append({"key": "team", "value": team, "inherited": False, "namespace": ORG_NUMBER})
-            else:
-                labels.append((key, val))
-        if category in ("A", "B", "D"):
-            if rng.random() < 0.6:
-                labels.append(("env", proj["labels"][0]["value"] if proj["labels"] else "prod"))
-            if is_ai and rng.random() < 0.5:
-                pk = rng.choice(PHASE_KEY_VARIANTS)
-                pv = rng.choice(PHASE_TYPOS[phase]) if rng.random() < 0.08 else (
-                    phase if rng.random() < 0.5 else rng.choice(PHASE_VARIANTS[phase]))
-                labels.append((pk, pv))
-            elif not is_ai and rng.random() < 0.1:
-                labels.append(("workload_phase", rng.choice(PHASE_VARIANTS["non_ai"])))
-            if name and rng.random() < 0.4:
-                labels.append(("app", name.split("-")[0]))
+        if rng.random() < 0.6:
+            labels.append(("env", _project_env(project)))
+        if phase in AI_PHASES and rng.random() < 0.5:
+            pk = rng.choice(PHASE_KEY_VARIANTS)
+            pv = rng.choice(PHASE_TYPOS[phase]) if rng.random() < 0.08 else (
+                phase if rng.random() < 0.5 else rng.choice(PHASE_VARIANTS[phase]))
+            labels.append((pk, pv))
+        elif phase not in AI_PHASES and rng.random() < 0.1:
+            labels.append(("workload_phase", rng.choice(PHASE_VARIANTS["non_ai"])))
+        if name and rng.random() < 0.4:
+            labels.append(("app", name.split("-")[0]))
+        return labels
+
+    @staticmethod
+    def _gke_labels(rng: random.Random, kind: str, region: str, ns: str, app: str) -> list:
+        """The labels GKE cost allocation puts on a namespace's share of a node."""
+        labels = [("goog-k8s-cluster-name", "ml-shared-gke-usc1"), ("goog-k8s-cluster-location", region)]
+        if kind != "gke_autopilot":
+            labels.append(("goog-k8s-node-pool-name", _GKE_NODE_POOL[kind]))
+        labels += [("k8s-namespace", ns), ("k8s-label/app", app)]
+        if rng.random() < 0.5:
+            labels.append(("k8s-label/app.kubernetes.io/managed-by", "helm"))
+        return labels
+
+    @staticmethod
+    def _global_name(kind: str, pid: str, number: str, region: str, zone: str, name: str | None, rid: str,
+                     gke: tuple | None) -> tuple[str | None, str, str | None]:
+        """(resource name, zone, resource.global_name) of a resource; GKE nodes override name and zone."""
         if gke is not None:
-            ns, app, i = gke
-            pool = {"gke_node_l4": "gpu-l4-pool", "gke_node_a100": "gpu-a100-pool"}.get(kind, "autopilot")
-            labels = [("goog-k8s-cluster-name", "ml-shared-gke-usc1"), ("goog-k8s-cluster-location", region)]
-            if pool != "autopilot":
-                labels.append(("goog-k8s-node-pool-name", pool))
-            labels += [("k8s-namespace", ns), ("k8s-label/app", app)]
-            if rng.random() < 0.5:
-                labels.append(("k8s-label/app.kubernetes.io/managed-by", "helm"))
-        if self.project_tags.get(pid):
-            tags.append({"key": "env", "value": proj["labels"][0]["value"] if proj["labels"] else "prod",
-                         "inherited": True, "namespace": ORG_NUMBER})
-        # ---- resource identity
-        number = proj["number"]
-        rid = str(rng.randrange(10**18, 10**19))
-        ms = MACHINE_SPECS.get(kind)
-        if gke is not None:
-            ns, app, i = gke
             if kind == "gke_autopilot":
                 name = "ml-shared-gke-usc1"
-                gname = f"//container.googleapis.com/projects/{pid}/locations/{region}/clusters/{name}"
-            else:
-                # nodes are shared by namespaces: same node -> same global_name
-                node_i = i % 3 if kind == "gke_node_l4" else i % 2
-                name = f"gke-ml-shared-gke-usc-{'gpu-l4' if kind == 'gke_node_l4' else 'gpu-a100'}-pool-{_hexid(kind, str(node_i), groups=2).lower().replace('-', '')}"
-                zone = region + "-a"
-                gname = f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/{int(_hexid(name, groups=4).replace('-', ''), 16) % 10**19}"
-        elif kind == "gke_cluster":
+                return name, zone, f"//container.googleapis.com/projects/{pid}/locations/{region}/clusters/{name}"
+            # nodes are shared by namespaces: same node -> same global_name
+            node_i = gke[2] % 3 if kind == "gke_node_l4" else gke[2] % 2
+            name = f"gke-ml-shared-gke-usc-{'gpu-l4' if kind == 'gke_node_l4' else 'gpu-a100'}-pool-{_hexid(kind, str(node_i), groups=2).lower().replace('-', '')}"
+            zone = region + "-a"
+            instance_id = int(_hexid(name, groups=4).replace('-', ''), 16) % 10**19
+            return name, zone, f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/{instance_id}"
+        if kind == "gke_cluster":
             gname = f"//container.googleapis.com/projects/{pid}/locations/{region}/clusters/{name}"
-        elif ms is not None:
+        elif kind in MACHINE_SPECS:
             gname = f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/{rid}"
         elif kind.startswith("vx_train") or kind == "vx_tuning":
             gname = f"//aiplatform.googleapis.com/projects/{number}/locations/{region}/customJobs/{rid[:16]}"
@@ -743,8 +804,6 @@ class _Company:
             gname = f"//aiplatform.googleapis.com/projects/{number}/locations/{region}/{coll}/{rid[:16]}"
         elif kind == "workbench":
             gname = f"//notebooks.googleapis.com/projects/{pid}/locations/{zone}/instances/{name}"
-        elif kind == "gemini_api":
-            gname = None
         elif kind.startswith("gcs"):
             gname = f"//storage.googleapis.com/projects/_/buckets/{name}"
         elif kind == "bq_dataset":
@@ -753,50 +812,111 @@ class _Company:
             gname = f"//dataflow.googleapis.com/projects/{pid}/locations/{region}/jobs/{name}"
         elif kind == "lb":
             gname = f"//compute.googleapis.com/projects/{pid}/global/forwardingRules/{name}"
-        else:
+        else:  # gemini_api, egress, logging, monitoring: no resource
             gname = None
-        if ms is not None:
-            system_labels = [("compute.googleapis.com/machine_spec", ms[0]), ("compute.googleapis.com/cores", ms[1]),
-                             ("compute.googleapis.com/memory", ms[2])]
+        return name, zone, gname
+
+    @staticmethod
+    def _sku_location(sku_key: str, svc_key: str, kind: str, acct: dict[str, Any], region: str, zone: str) -> dict:
+        if sku_key.startswith("gem_"):
+            return {"location": "global"}
+        if sku_key == "gcs_multi":
+            return {"location": acct["mr"].lower(), "country": acct["country"]}
+        if svc_key in ("net", "logging", "monitoring") and kind != "lb":
+            return {"location": region, "country": acct["country"], "region": region}
+        if kind in MACHINE_SPECS or kind == "workbench":
+            return {"location": zone, "country": acct["country"], "region": region, "zone": zone}
+        return {"location": region, "country": acct["country"], "region": region}
+
+    @staticmethod
+    def _credit_rules(rng: random.Random, sku_key: str, svc_key: str, acct_i: int, region: str, cud: bool,
+                      contract_discount: bool, subscription: str | None, gke: tuple | None) -> list[tuple]:
+        """Credits a row of this SKU may get: (type, name, id, full_name, probability, low, high fraction)."""
+        acct_id = ACCOUNTS[acct_i]["id"]
+        rules = []
+        if sku_key.startswith("gpu_") and cud and acct_i == 0 and gke is None:
+            rules.append(("COMMITTED_USAGE_DISCOUNT", "Committed use discount: GPU",
+                          "CommittedUsageDiscountGpu", f"GPU commitment in {region} for 1 year", 0.9, 0.37, 0.37))
+        if sku_key in ("a3_core", "a2_core", "g2_core") and cud and acct_i == 0:
+            rules.append(("COMMITTED_USAGE_DISCOUNT", "Committed use discount: CPU",
+                          "CommittedUsageDiscountCpu", f"CPU commitment in {region} for 1 year", 0.9, 0.37, 0.37))
+        if sku_key in ("n1_core", "n1_ram"):
+            rules.append(("SUSTAINED_USAGE_DISCOUNT", "Sustained Usage Discount", "SustainedUsageDiscount",
+                          "Sustained Usage Discount", 0.7, 0.1, 0.3))
+        if svc_key == "vertex" and rng.random() < 0.35:
+            rules.append(("PROMOTION", "Gemini and Vertex AI launch credit", "PROMO-" + _hexid("promo", acct_id, groups=2),
+                          "Vertex AI startup program credit", 0.5, 0.05, 0.6))
+        if subscription and "core" in sku_key:
+            rules.append(("FEE_UTILIZATION_OFFSET", "Spend-based CUD fee utilization offset",
+                          "FeeUtilizationOffset", "Compute Flexible CUDs 1 Year fee offset", 0.8, 0.2, 0.28))
+        if contract_discount and svc_key in ("bq", "gcs", "dataflow", "logging"):
+            rules.append(("DISCOUNT", "Contractual discount", "ContractualDiscount-" + acct_id[:6],
+                          "Enterprise agreement discount", 1.0, 0.05, 0.05))
+        return rules
+
+    def _add_resource(self, rng, acct_i, pid, kind, team, phase, profile, duty, name, gke=None) -> None:
+        """Add one resource and a line template for each of its SKUs (KINDS[kind]).
+
+        `gke` = (namespace, app, index) for a GKE namespace's share of the shared cluster.
+        NB: the RNG draws happen in a fixed order; keep it when editing.
+        """
+        acct = ACCOUNTS[acct_i]
+        proj = self.projects[pid]
+        region = acct["region"]
+        zone = region + "-" + rng.choice("abc" if acct_i else "abcf")
+        phase = phase or "non_ai"
+        # sandbox, shared-network and GKE-namespace resources never get a team label; the others
+        # get theirs later, cost-weighted, in _assign_team_labels()
+        eligible = pid != SANDBOX and pid != NET_HOST and gke is None
+        labels: list[tuple[str, str]] = []
+        tags: list[dict[str, Any]] = []
+        if eligible:
+            labels = self._resource_labels(rng, proj, phase, name)
+        if gke is not None:
+            labels = self._gke_labels(rng, kind, region, gke[0], gke[1])
+        if self.project_has_env_tag[pid]:
+            tags.append({"key": "env", "value": _project_env(proj), "inherited": True, "namespace": ORG_NUMBER})
+
+        # ---- resource identity and purchase options
+        rid = str(rng.randrange(10**18, 10**19))
+        name, zone, gname = self._global_name(kind, pid, proj["number"], region, zone, name, rid, gke)
+        machine = MACHINE_SPECS.get(kind)
+        system_labels: list[tuple[str, str]] = []
+        if machine is not None:
+            system_labels = [("compute.googleapis.com/machine_spec", machine[0]),
+                             ("compute.googleapis.com/cores", machine[1]),
+                             ("compute.googleapis.com/memory", machine[2])]
         true_team = team if pid != NET_HOST else "shared"
         omit_empty = rng.random() < 0.12
         cud = rng.random() < 0.6
-        discount = acct_i == 0 and rng.random() < 0.5
+        contract_discount = acct_i == 0 and rng.random() < 0.5
         subscription = None
         if kind in ("a3_vm", "a2_vm", "n1_vm") and rng.random() < 0.15:
-            subscription = "subscriptions/" + _hexid("sub", pid, rid, groups=4).lower().replace("-", "")[:8] + "-" + _hexid("sub2", rid, groups=1).lower() + "-" + _hexid("sub3", rid, groups=1).lower() + "-" + _hexid("sub4", rid, groups=1).lower() + "-" + _hexid("sub5", rid, groups=3).lower().replace("-", "")
-        skus = KINDS[kind]
-        first_lt = len(self.lts)
-        for sku_key, qty, sw in skus:
-            svc_key, desc, unit_key, list_usd, _ = SKUS[sku_key]
+            subscription = _subscription_id(pid, rid)
+
+        # ---- one line template per SKU
+        first_template = len(self.templates)
+        for sku_key, qty, sku_weight in KINDS[kind]:
+            svc_key, desc, unit_key, list_usd = SKUS[sku_key]
             desc = desc.format(geo=acct["geo"], region=region, mr=acct["mr"], city=acct["city"])
             svc_id, svc_desc = SERVICES[svc_key]
             sku_id = _hexid(svc_id, desc)
             usage_unit, pricing_unit, conv = UNITS[unit_key]
-            # location
-            if sku_key.startswith("gem_"):
-                loc = {"location": "global"}
-            elif sku_key == "gcs_multi":
-                loc = {"location": acct["mr"].lower(), "country": acct["country"]}
-            elif svc_key in ("net", "logging", "monitoring") and kind != "lb":
-                loc = {"location": region, "country": acct["country"], "region": region}
-            elif ms is not None or kind == "workbench":
-                loc = {"location": zone, "country": acct["country"], "region": region, "zone": zone}
-            else:
-                loc = {"location": region, "country": acct["country"], "region": region}
+            loc = self._sku_location(sku_key, svc_key, kind, acct, region, zone)
             # pd rows are the disk, not the instance
             res_gname = gname
             if sku_key in ("pd", "pd_ssd") and gname:
                 res_gname = gname.replace("/instances/", "/disks/")
-            conv_rate = acct["rate"]
-            lst = round(list_usd * conv_rate * (1.0 if acct_i == 0 else 1.08), 9)
-            disc = 0.0
+            # prices in the account's currency; the EU account pays an 8 % regional premium
+            list_price = round(list_usd * acct["rate"] * (1.0 if acct_i == 0 else 1.08), 9)
+            price_discount = 0.0
             if svc_key == "vertex" and not sku_key.startswith("gem_") and rng.random() < 0.3:
-                disc = 0.1
-            eff = round(lst * (1.0 - disc), 9)
+                price_discount = 0.1
+            eff = round(list_price * (1.0 - price_discount), 9)
             price = {"effective_price": _num_str(eff), "tier_start_amount": "0", "unit": pricing_unit,
-                     "pricing_unit_quantity": "1", "list_price": _num_str(lst),
-                     "effective_price_default": _num_str(eff), "list_price_consumption_model": _num_str(lst)}
+                     "pricing_unit_quantity": "1", "list_price": _num_str(list_price),
+                     "effective_price_default": _num_str(eff), "list_price_consumption_model": _num_str(list_price)}
+            # the row's constant fields, in the schema's column order
             static: dict[str, Any] = {
                 "billing_account_id": acct["id"],
                 "service": {"id": svc_id, "description": svc_desc},
@@ -819,58 +939,37 @@ class _Company:
             static["seller_name"] = "Google"
             static["currency"] = acct["currency"]
             static["consumption_model"] = CONSUMPTION_MODEL
-            # credits: (type, name, id, full_name, probability, lo, hi)
-            credits = []
-            if sku_key.startswith("gpu_") and cud and acct_i == 0 and gke is None:
-                credits.append(("COMMITTED_USAGE_DISCOUNT", "Committed use discount: GPU",
-                                "CommittedUsageDiscountGpu", f"GPU commitment in {region} for 1 year", 0.9, 0.37, 0.37))
-            if sku_key in ("a3_core", "a2_core", "g2_core") and cud and acct_i == 0:
-                credits.append(("COMMITTED_USAGE_DISCOUNT", "Committed use discount: CPU",
-                                "CommittedUsageDiscountCpu", f"CPU commitment in {region} for 1 year", 0.9, 0.37, 0.37))
-            if sku_key in ("n1_core", "n1_ram"):
-                credits.append(("SUSTAINED_USAGE_DISCOUNT", "Sustained Usage Discount", "SustainedUsageDiscount",
-                                "Sustained Usage Discount", 0.7, 0.1, 0.3))
-            if svc_key == "vertex" and rng.random() < 0.35:
-                credits.append(("PROMOTION", "Gemini and Vertex AI launch credit", "PROMO-" + _hexid("promo", acct["id"], groups=2),
-                                "Vertex AI startup program credit", 0.5, 0.05, 0.6))
-            if subscription and "core" in sku_key:
-                credits.append(("FEE_UTILIZATION_OFFSET", "Spend-based CUD fee utilization offset",
-                                "FeeUtilizationOffset", "Compute Flexible CUDs 1 Year fee offset", 0.8, 0.2, 0.28))
-            if discount and svc_key in ("bq", "gcs", "dataflow", "logging"):
-                credits.append(("DISCOUNT", "Contractual discount", "ContractualDiscount-" + acct["id"][:6],
-                                "Enterprise agreement discount", 1.0, 0.05, 0.05))
-            lt = _LT()
-            lt.acct = acct_i
-            lt.static = static
-            lt.svc = svc_key
-            lt.prefix = _encode_prefix(static)
-            lt.kprefix = "|".join([acct["id"], svc_id, sku_id, pid, res_gname or "", loc["location"]]) + "|"
-            lt.gkey = self._gkey((acct["id"], svc_id, sku_id, pid, res_gname, loc["location"]))
-            lt.weight = duty * sw * (0.35 if svc_key in ("logging", "monitoring") else 1.0)
-            lt.profile = profile
-            lt.qty = float(qty)
-            lt.unit = unit_key
-            lt.conv = conv
-            lt.usage_unit = usage_unit
-            lt.pricing_unit = pricing_unit
-            lt.eff = eff
-            lt.lst = lst
-            lt.credits = credits
-            lt.omit_empty = omit_empty
-            lt.team = true_team
-            lt.phase = phase
-            lt.project_id = pid
-            lt.steady = unit_key in ("hour", "gibh", "gibm")
-            lt.mode = 0 if unit_key in ("hour", "gibh") else (1 if unit_key == "gibm" else 2)
-            lt.amt_base = float(qty) * {"hour": 3600.0, "gibh": 3600.0 * _GIB, "gibm": 3600.0 * _GIB,
-                                        "gib": float(_GIB), "tib": float(2**40)}.get(unit_key, 1.0)
-            lt.acct_id = acct["id"]
-            lt.currency = acct["currency"]
-            lt.pq_static = None
-            self.lts.append(lt)
-        self.resources.append({"eligible": category == "B", "team": team, "gke": gke is not None,
-                               "sandbox": pid == SANDBOX, "lts": self.lts[first_lt:], "labels": labels,
-                               "tags": tags, "omit_empty": omit_empty})
+
+            t = _LineTemplate()
+            t.account_index = acct_i
+            t.account_id = acct["id"]
+            t.currency = acct["currency"]
+            t.static = static
+            t.json_prefix = _encode_prefix(static)
+            t.parquet_static = None
+            t.key_prefix = "|".join([acct["id"], svc_id, sku_id, pid, res_gname or "", loc["location"]]) + "|"
+            t.group_id = self._group_id((acct["id"], svc_id, sku_id, pid, res_gname, loc["location"]))
+            t.weight = duty * sku_weight * (0.35 if svc_key in ("logging", "monitoring") else 1.0)
+            t.profile = profile
+            t.quantity = float(qty)
+            t.unit = unit_key
+            t.units_per_pricing_unit = conv
+            t.usage_unit = usage_unit
+            t.pricing_unit = pricing_unit
+            t.usage_mode = _USAGE_MODE.get(unit_key, _USAGE_METERED)
+            t.hourly_amount = float(qty) * _USAGE_PER_QUANTITY_HOUR.get(unit_key, 1.0)
+            t.effective_price = eff
+            t.list_price = list_price
+            t.credits = self._credit_rules(rng, sku_key, svc_key, acct_i, region, cud, contract_discount,
+                                           subscription, gke)
+            t.omit_empty = omit_empty
+            t.team = true_team
+            t.phase = phase
+            t.project_id = pid
+            self.templates.append(t)
+        self.resources.append(_Resource(team=team, team_label_eligible=eligible, is_gke=gke is not None,
+                                        is_sandbox=pid == SANDBOX, templates=self.templates[first_template:],
+                                        labels=labels, tags=tags, omit_empty=omit_empty))
 
 
 # --------------------------------------------------------------------------------------------
@@ -909,6 +1008,8 @@ class _Pipe:
 
 
 class _ExtractWriter:
+    """One extract folder: rows go to shards of <= shard_rows rows (000000000000.json.gz, ...), written by the pipe."""
+
     def __init__(self, folder: Path, fmt: str, shard_rows: int, arrow_schema, row_group: int, pipe: _Pipe):
         self.folder = folder
         self.fmt = fmt
@@ -992,6 +1093,8 @@ class _ExtractWriter:
 
 
 class _GroundTruth:
+    """ground_truth/part-NNNNN.parquet: true team and phase of every line item."""
+
     COLS = ("line_item_id", "billing_account_id", "invoice_month", "currency", "cost", "credits_total",
             "true_team", "true_phase")
 
@@ -1011,7 +1114,7 @@ class _GroundTruth:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not self.rows and self.part > 0:
+        if not self.rows and self.part > 0:  # (with no rows at all, still write an empty part-00000)
             return
         rows = self.rows
         schema = pa.schema([(c, pa.float64() if c in ("cost", "credits_total") else pa.string()) for c in self.COLS])
@@ -1025,7 +1128,8 @@ class _GroundTruth:
 # --------------------------------------------------------------------------------------------
 # the generator
 # --------------------------------------------------------------------------------------------
-def _to_pq_static(static: dict[str, Any]) -> dict[str, Any]:
+def _to_parquet_static(static: dict[str, Any]) -> dict[str, Any]:
+    """`static` for the parquet writer: the price numbers (strings in JSON) as Decimal."""
     d = dict(static)
     if "price" in d:
         p = dict(d["price"])
@@ -1035,6 +1139,194 @@ def _to_pq_static(static: dict[str, Any]) -> dict[str, Any]:
                 p[k] = Decimal(p[k])
         d["price"] = p
     return d
+
+
+def _date_of_day_ordinal(day_ordinal: int) -> date:
+    """The UTC date of a day number counted from the epoch (us // _DAY_US)."""
+    return date(1970, 1, 1) + timedelta(days=day_ordinal)
+
+
+def _usage_end(start: date, months: int) -> date:
+    """Exclusive end day of the usage window."""
+    if start.day == 1:
+        return _add_months(date(start.year, start.month, 1), months)
+    return _add_months(start, months).replace(day=start.day)
+
+
+def _utc_day_weights(win_lo: int, win_hi: int) -> tuple[list[date], list[float]]:
+    """The UTC days that overlap the usage window and the share of the rows each one gets:
+    the overlapped fraction of the day, fewer rows at weekends, +25 % growth over the window and
+    a little day-to-day wobble."""
+    first = _dt(win_lo).date()
+    last = _dt(win_hi - 1).date()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    weights = []
+    for i, d in enumerate(days):
+        lo = max(win_lo, _midnight_us(d))
+        hi = min(win_hi, _midnight_us(d) + _DAY_US)
+        frac = (hi - lo) / _DAY_US
+        weekend = 0.78 if d.weekday() >= 5 else 1.0
+        growth = 1.0 + 0.25 * i / max(1, len(days) - 1)
+        weights.append(frac * weekend * growth * (1.0 + 0.06 * math.sin(i * 1.7)))
+    return days, weights
+
+
+def _export_batches(seed: int, first_day: date, last_day: date) -> list[int]:
+    """Export times (us, sorted): one batch in each UTC hour, until 8 days after the window.
+
+    Most have microseconds, some only milliseconds, a few whole seconds, as in real extracts."""
+    batch_rng = random.Random(seed * 31 + 5)
+    batch_us: list[int] = []
+    d = first_day
+    while d <= last_day + timedelta(days=8):
+        base = _midnight_us(d)
+        for h in range(24):
+            r = batch_rng.random()
+            micros = batch_rng.randrange(1_000_000) if r < 0.85 else (batch_rng.randrange(1000) * 1000 if r < 0.97 else 0)
+            batch_us.append(base + h * _HOUR_US + batch_rng.randrange(60) * 60_000_000
+                            + batch_rng.randrange(60) * 1_000_000 + micros)
+        d += timedelta(days=1)
+    batch_us.sort()
+    return batch_us
+
+
+def _conversion_rate(acct_i: int, month: str) -> float:
+    """currency_conversion_rate of a billing account in an invoice month (YYYYMM)."""
+    if acct_i == 0:
+        return 1.0
+    k = (int(month[:4]) * 12 + int(month[4:])) % len(_EUR_MONTHLY)
+    return _EUR_MONTHLY[k]
+
+
+def _late_invoice_month(usage_month: str, export_us: int) -> str:
+    """A row exported on or after day 4 (Pacific) of a later month goes on that month's invoice."""
+    p = _pacific(export_us)
+    export_month = f"{p.year:04d}{p.month:02d}"
+    if export_month > usage_month and p.day >= 4:
+        return export_month
+    return usage_month
+
+
+class _Timeline:
+    """Export batches and usage hours, with their timestamps pre-formatted (BigQuery strings,
+    line-item-key strings, datetimes for parquet) and the Pacific invoice month of every hour."""
+
+    def __init__(self, batch_us: list[int], first_hour: int, end_hour: int, parquet: bool):
+        self.batch_us = batch_us
+        self.n_batches = len(batch_us)
+        self.batch_day = [(u // _DAY_US) for u in batch_us]
+        # formatted on first use (export_ts)
+        self.batch_ts: list[str | None] = [None] * self.n_batches
+        self.batch_key: list[str | None] = [None] * self.n_batches
+        # usage hours: the window plus a margin
+        self.hour_ts = {h: _bq_ts(h * _HOUR_US) for h in range(first_hour, end_hour + 1 + 48)}
+        self.hour_key = {h: _key_ts_us(h * _HOUR_US) for h in self.hour_ts}
+        self.hour_dt = {h: _dt(h * _HOUR_US) for h in self.hour_ts} if parquet else {}
+        self.hour_month: dict[int, str] = {}
+        for h in self.hour_ts:
+            p = _pacific(h * _HOUR_US)
+            self.hour_month[h] = f"{p.year:04d}{p.month:02d}"
+        # "usage_start|usage_end|" part of the line item key of an hourly row
+        hk = self.hour_key
+        self.hour_pair_key = {h: f"{hk[h]}|{hk[h + 1]}|" for h in hk if h + 1 in hk}
+        self.invoices: dict[str, dict[str, str]] = {}
+
+    def export_ts(self, i: int) -> str:
+        """BigQuery string of batch `i`'s export time (and fills its key string)."""
+        s = self.batch_ts[i]
+        if s is None:
+            s = self.batch_ts[i] = _bq_ts(self.batch_us[i])
+            self.batch_key[i] = _key_ts_us(self.batch_us[i])
+        return s
+
+    def invoice(self, month: str) -> dict[str, str]:
+        """The (shared) `invoice` record of a month."""
+        v = self.invoices.get(month)
+        if v is None:
+            v = self.invoices[month] = {"month": month, "publisher_type": "GOOGLE"}
+        return v
+
+    def first_batch_at(self, us: int) -> int:
+        """Index of the first export batch at or after `us` (== n_batches if none)."""
+        return bisect.bisect_left(self.batch_us, us)
+
+
+class _Output:
+    """The extract writers (one per billing account and export day, plus the partial extracts),
+    the ground truth, and the row and file counts."""
+
+    def __init__(self, out_dir: Path, fmt: str, shard_rows: int, arrow_schema, start: date, n_days: int):
+        self.out_dir = out_dir
+        self.fmt = fmt
+        self.shard_rows = shard_rows
+        self.arrow_schema = arrow_schema
+        self.writers: dict[tuple[int, int], _ExtractWriter] = {}  # (account, export day ordinal) -> writer
+        self.partial_writers: dict[int, _ExtractWriter] = {}
+        self.extracts: list[str] = []
+        self.export_days: set[int] = set()
+        self.ground_truth = _GroundTruth(out_dir / "ground_truth")
+        self.pipe = _Pipe()
+        self.rows = 0
+        self.partial_rows = 0
+        self.files = 0
+        self.table_dirs = [TABLE_PREFIX + a["id"].replace("-", "_") for a in ACCOUNTS]
+        # partial extracts: one export day per account, mid-window, cut in the early afternoon
+        mid = start + timedelta(days=n_days // 2)
+        self.partial_day = {a: (mid + timedelta(days=a)) for a in range(len(ACCOUNTS))}
+        self.partial_cut = {a: _midnight_us(self.partial_day[a]) + (13 * 3600 + 47 * 60 + 9 + 600 * a) * 1_000_000
+                            for a in range(len(ACCOUNTS))}
+        self.partial_day_ordinal = {a: _midnight_us(self.partial_day[a]) // _DAY_US for a in range(len(ACCOUNTS))}
+
+    def _new_writer(self, rel: str) -> _ExtractWriter:
+        self.extracts.append(rel)
+        return _ExtractWriter(self.out_dir / rel, self.fmt, self.shard_rows, self.arrow_schema, 50_000, self.pipe)
+
+    def writer(self, acct_i: int, day_ordinal: int) -> _ExtractWriter:
+        """The complete extract of an export day, taken the next morning."""
+        w = self.writers.get((acct_i, day_ordinal))
+        if w is None:
+            d = _date_of_day_ordinal(day_ordinal)
+            extracted = d + timedelta(days=1)
+            rel = (f"{self.table_dirs[acct_i]}/export_date={d.isoformat()}/"
+                   f"extract={extracted.strftime('%Y%m%d')}T{ACCOUNTS[acct_i]['extract_hms']}Z")
+            w = self.writers[(acct_i, day_ordinal)] = self._new_writer(rel)
+            self.export_days.add(day_ordinal)
+        return w
+
+    def partial_writer(self, acct_i: int) -> _ExtractWriter:
+        w = self.partial_writers.get(acct_i)
+        if w is None:
+            d = self.partial_day[acct_i]
+            cut = _dt(self.partial_cut[acct_i])
+            rel = f"{self.table_dirs[acct_i]}/export_date={d.isoformat()}/extract={cut.strftime('%Y%m%dT%H%M%SZ')}"
+            w = self.partial_writers[acct_i] = self._new_writer(rel)
+        return w
+
+    def emit(self, acct_i: int, export_day: int, export_us: int, item: Any, ground_truth_row: tuple) -> None:
+        """Write one row (see _write_usage_rows for the inlined copy of this on the hot path)."""
+        self.writer(acct_i, export_day).add(item)
+        if export_day == self.partial_day_ordinal[acct_i] and export_us < self.partial_cut[acct_i]:
+            self.partial_writer(acct_i).add(item)
+            self.partial_rows += 1
+        self.ground_truth.add(ground_truth_row)
+        self.rows += 1
+
+    def close_through(self, day_ordinal: int) -> None:
+        """Close the extracts of export days up to `day_ordinal` (no more rows will go there)."""
+        for k in sorted(k for k in self.writers if k[1] <= day_ordinal):
+            w = self.writers.pop(k)
+            w.close()
+            self.files += w.files
+        for a in list(self.partial_writers):
+            if self.partial_day_ordinal[a] <= day_ordinal:
+                w = self.partial_writers.pop(a)
+                w.close()
+                self.files += w.files
+
+
+# rows a day per unit of `scale` are ~24 x this (tuning constant; `scale` multiplies the resource
+# counts of the SPECS that scale)
+_USAGE_ROWS_PER_HOUR_PER_SCALE = 165.0
 
 
 def generate_gcp_export(
@@ -1054,344 +1346,223 @@ def generate_gcp_export(
         raise ValueError("rows, months and shard_rows must be positive")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    end = _add_months(date(start.year, start.month, 1), months) if start.day == 1 else _add_months(start, months).replace(day=start.day)
+    end = _usage_end(start, months)
     win_lo = _pacific_midnight_us(start)
     win_hi = _pacific_midnight_us(end)
-    n_days_pac = (end - start).days
-    base_lt = 330.0
-    scale = max(1, int(round(rows / n_days_pac / (24 * base_lt * 0.5))))
+    n_days = (end - start).days
+    scale = max(1, int(round(rows / n_days / (24 * _USAGE_ROWS_PER_HOUR_PER_SCALE))))
     company = _Company(seed, scale)
-    lts = company.lts
-    rng = random.Random(seed)
-    aschema = gcp_schema.arrow_schema() if fmt == "parquet" else None
+    templates = company.templates
+    rng = random.Random(seed)  # all row-level randomness
     parquet = fmt == "parquet"
     if parquet:
-        for lt in lts:
-            lt.pq_static = _to_pq_static(lt.static)
+        for t in templates:
+            t.parquet_static = _to_parquet_static(t.static)
 
-    # UTC days to generate
-    d0 = _dt(win_lo).date()
-    d_last = _dt(win_hi - 1).date()
-    utc_days = [d0 + timedelta(days=i) for i in range((d_last - d0).days + 1)]
-    day_w = []
-    for i, d in enumerate(utc_days):
-        lo = max(win_lo, _us(datetime.combine(d, datetime.min.time(), timezone.utc)))
-        hi = min(win_hi, _us(datetime.combine(d, datetime.min.time(), timezone.utc)) + _DAY_US)
-        frac = (hi - lo) / _DAY_US
-        wk = 0.78 if d.weekday() >= 5 else 1.0
-        growth = 1.0 + 0.25 * i / max(1, len(utc_days) - 1)
-        day_w.append(frac * wk * growth * (1.0 + 0.06 * math.sin(i * 1.7)))
-    tot_w = sum(day_w)
-    # export batches: ~24 a day, until 8 days after the window
-    batch_us: list[int] = []
-    brng = random.Random(seed * 31 + 5)
-    bd = d0
-    while bd <= d_last + timedelta(days=8):
-        base = _us(datetime.combine(bd, datetime.min.time(), timezone.utc))
-        for h in range(24):
-            r = brng.random()
-            micros = brng.randrange(1_000_000) if r < 0.85 else (brng.randrange(1000) * 1000 if r < 0.97 else 0)
-            batch_us.append(base + h * _HOUR_US + brng.randrange(60) * 60_000_000 + brng.randrange(60) * 1_000_000 + micros)
-        bd += timedelta(days=1)
-    batch_us.sort()
-    nb = len(batch_us)
-    b_str = [None] * nb
-    b_key = [None] * nb
-    b_day = [(u // _DAY_US) for u in batch_us]
+    utc_days, day_weights = _utc_day_weights(win_lo, win_hi)
+    total_weight = sum(day_weights)
+    first_hour = win_lo // _HOUR_US
+    end_hour = win_hi // _HOUR_US
+    timeline = _Timeline(_export_batches(seed, utc_days[0], utc_days[-1]), first_hour, end_hour, parquet)
+    month_list = sorted({m for h, m in timeline.hour_month.items() if first_hour <= h < end_hour})
 
-    def bstr(i: int) -> str:
-        s = b_str[i]
-        if s is None:
-            s = b_str[i] = _bq_ts(batch_us[i])
-            b_key[i] = _key_ts_us(batch_us[i])
-        return s
+    # cumulative weights of the hour-of-day profiles and of the templates, for weighted picks
+    profile_cum_weights = {name: list(itertools.accumulate(w)) for name, w in _PROFILES.items()}
+    template_indexes = list(range(len(templates)))
+    template_cum_weights = list(itertools.accumulate(t.weight for t in templates))
 
-    # hours
-    h_lo = win_lo // _HOUR_US
-    h_hi = win_hi // _HOUR_US
-    h_str = {h: _bq_ts(h * _HOUR_US) for h in range(h_lo, h_hi + 1 + 48)}
-    h_key = {h: _key_ts_us(h * _HOUR_US) for h in h_str}
-    h_dt = {h: _dt(h * _HOUR_US) for h in h_str} if parquet else {}
-    h_month: dict[int, str] = {}
-    for h in h_str:
-        p = _pacific(h * _HOUR_US)
-        h_month[h] = f"{p.year:04d}{p.month:02d}"
-    invoices: dict[str, dict[str, str]] = {}
-
-    def invoice(m: str) -> dict[str, str]:
-        v = invoices.get(m)
-        if v is None:
-            v = invoices[m] = {"month": m, "publisher_type": "GOOGLE"}
-        return v
-
-    def late_month(usage_month: str, export_us: int) -> str:
-        p = _pacific(export_us)
-        em = f"{p.year:04d}{p.month:02d}"
-        if em > usage_month and p.day >= 4:
-            return em
-        return usage_month
-
-    first_month = f"{start.year:04d}{start.month:02d}"
-    month_list = sorted({m for h, m in h_month.items() if h_lo <= h < h_hi})
-
-    def rate_for(acct_i: int, month: str) -> float:
-        if acct_i == 0:
-            return 1.0
-        k = (int(month[:4]) * 12 + int(month[4:])) % len(_EUR_MONTHLY)
-        return _EUR_MONTHLY[k]
-
-    # profiles
-    prof_cw = {}
-    for k, w in _PROFILES.items():
-        acc, c = [], 0.0
-        for x in w:
-            c += x
-            acc.append(c)
-        prof_cw[k] = acc
-    by_profile: dict[str, list[int]] = {}
-    for i, lt in enumerate(lts):
-        by_profile.setdefault(lt.profile, []).append(i)
-    lt_cw = []
-    c = 0.0
-    for lt in lts:
-        c += lt.weight
-        lt_cw.append(c)
-    lt_tot = c
-    lt_idx = list(range(len(lts)))
-
-    # partial extracts: one export day per account, mid-range
-    mid = start + timedelta(days=n_days_pac // 2)
-    partial_day = {a: (mid + timedelta(days=a)) for a in range(len(ACCOUNTS))}
-    partial_cut = {a: _us(datetime.combine(partial_day[a], datetime.min.time(), timezone.utc))
-                   + (13 * 3600 + 47 * 60 + 9 + 600 * a) * 1_000_000 for a in range(len(ACCOUNTS))}
-    partial_day_ord = {a: _us(datetime.combine(partial_day[a], datetime.min.time(), timezone.utc)) // _DAY_US
-                       for a in range(len(ACCOUNTS))}
-
-    writers: dict[tuple[int, int], _ExtractWriter] = {}
-    partial_writers: dict[int, _ExtractWriter] = {}
-    extracts: list[str] = []
-    export_days_seen: set[int] = set()
-    gt = _GroundTruth(out_dir / "ground_truth")
-    pipe = _Pipe()
-    counters = {"rows": 0, "partial": 0, "files": 0}
-    table_dirs = [out_dir / (TABLE_PREFIX + a["id"].replace("-", "_")) for a in ACCOUNTS]
-
-    def day_str(day_ord: int) -> date:
-        return date(1970, 1, 1) + timedelta(days=day_ord)
-
-    def writer_for(acct_i: int, day_ord: int) -> _ExtractWriter:
-        w = writers.get((acct_i, day_ord))
-        if w is None:
-            d = day_str(day_ord)
-            ext = d + timedelta(days=1)
-            rel = f"{table_dirs[acct_i].name}/export_date={d.isoformat()}/extract={ext.strftime('%Y%m%d')}T{ACCOUNTS[acct_i]['extract_hms']}Z"
-            w = writers[(acct_i, day_ord)] = _ExtractWriter(out_dir / rel, fmt, shard_rows, aschema, 50_000, pipe)
-            extracts.append(rel)
-            export_days_seen.add(day_ord)
-        return w
-
-    def partial_writer(acct_i: int) -> _ExtractWriter:
-        w = partial_writers.get(acct_i)
-        if w is None:
-            d = partial_day[acct_i]
-            cut = _dt(partial_cut[acct_i])
-            rel = f"{table_dirs[acct_i].name}/export_date={d.isoformat()}/extract={cut.strftime('%Y%m%dT%H%M%SZ')}"
-            w = partial_writers[acct_i] = _ExtractWriter(out_dir / rel, fmt, shard_rows, aschema, 50_000, pipe)
-            extracts.append(rel)
-        return w
-
-    def emit(acct_i: int, bi: int, line: bytes, pqrow: dict | None, gtrow: tuple) -> None:
-        eus = batch_us[bi]
-        day_ord = b_day[bi]
-        item = pqrow if parquet else line
-        writer_for(acct_i, day_ord).add(item)
-        if day_ord == partial_day_ord[acct_i] and eus < partial_cut[acct_i]:
-            partial_writer(acct_i).add(item)
-            counters["partial"] += 1
-        gt.add(gtrow)
-        counters["rows"] += 1
-
-    def close_through(day_ord: int) -> None:
-        for k in sorted(k for k in writers if k[1] <= day_ord):
-            w = writers.pop(k)
-            w.close()
-            counters["files"] += w.files
-        for a in list(partial_writers):
-            if partial_day_ord[a] <= day_ord:
-                w = partial_writers.pop(a)
-                w.close()
-                counters["files"] += w.files
-
-    def full_row(static: dict, pq_static: dict | None, dyn: dict, dyn_pq: dict | None):
-        row = dict(static)
-        row.update(dyn)
-        line = _bigquery_json(row) + b"\n"
-        pqrow = None
-        if parquet:
-            pqrow = dict(pq_static)
-            pqrow.update(dyn_pq)
-        return row, line, pqrow
-
-    md5 = hashlib.md5
-    rnd = rng.random
-    bl = bisect.bisect_left
+    output = _Output(out_dir, fmt, shard_rows, gcp_schema.arrow_schema() if parquet else None, start, n_days)
     produced = 0
-    cum_w = 0.0
-    rows_f = float(rows)
-    late_p = 0.02
-    dumps = orjson.dumps
-    nl = orjson.OPT_APPEND_NEWLINE
-    h_key2 = {h: f"{h_key[h]}|{h_key[h + 1]}|" for h in h_key if h + 1 in h_key}
-
+    cum_weight = 0.0
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived dicts: the cyclic GC only costs time here
     try:
-        for di, d in enumerate(utc_days):
-            cum_w += day_w[di]
-            target = int(round(rows_f * cum_w / tot_w)) - produced
-            day_start_h = _us(datetime.combine(d, datetime.min.time(), timezone.utc)) // _HOUR_US
-            lo_h = max(h_lo, day_start_h)
-            hi_h = min(h_hi, day_start_h + 24)
-            # overhead rows expected today (tax etc.) are counted as produced; keep a reserve
-            n_usage = max(0, target)
-            slots: dict[tuple[int, int], Any] = {}
-            proj_cost: dict[str, float] = {}
-            picks = rng.choices(lt_idx, cum_weights=lt_cw, k=n_usage) if n_usage > 0 else []
-            day_lts: list[int] = []
-            gt_rows = gt.rows
-            emitted = 0
-            for li in picks:
-                lt = lts[li]
-                cw = prof_cw[lt.profile]
-                h = day_start_h + bl(cw, rnd() * cw[23])
-                if h < lo_h or h >= hi_h:
-                    h = lo_h + int(rnd() * (hi_h - lo_h))
-                late = rnd() < late_p
-                if late:
-                    bi = bl(batch_us, (h + 1) * _HOUR_US + int((2.0 + 3.0 * rnd()) * _DAY_US))
-                else:
-                    bi = bl(batch_us, (h + 1) * _HOUR_US + int((1.0 + 5.0 * rnd()) * _HOUR_US))
-                sk = lt.gkey * 32 + h - day_start_h
-                u = slots.get(sk)
-                if u is None:
-                    slots[sk] = bi
-                else:
-                    if type(u) is int:
-                        u = slots[sk] = {u}
-                    while bi in u:
-                        bi += 1
-                    u.add(bi)
-                if bi >= nb:
-                    continue
-                mode = lt.mode
-                if mode == 0:
-                    amount = float(int(lt.amt_base * (1.0 if rnd() < 0.85 else 0.1 + 0.9 * rnd()) + 0.5))
-                elif mode == 1:
-                    amount = float(int(lt.amt_base * (0.98 + 0.04 * rnd()) + 0.5))
-                else:
-                    amount = float(int(lt.amt_base * (0.3 + 1.4 * rnd()) + 0.5))
-                if amount <= 0.0:
-                    amount = 1.0
-                apu = amount / lt.conv
-                cost = int(apu * lt.eff * 1e6 + 0.5) / 1e6  # >= 0: never -0.0
-                cal = int(apu * lt.lst * 1e6 + 0.5) / 1e6
-                month = h_month[h]
-                if late:
-                    month = late_month(month, batch_us[bi])
-                es = b_str[bi]
-                if es is None:
-                    es = bstr(bi)
-                acct_i = lt.acct
-                dyn = {
-                    "usage_start_time": h_str[h], "usage_end_time": h_str[h + 1], "export_time": es,
-                    "cost": cost, "currency_conversion_rate": 1.0 if acct_i == 0 else rate_for(acct_i, month),
-                    "usage": {"amount": amount, "unit": lt.usage_unit, "amount_in_pricing_units": apu,
-                              "pricing_unit": lt.pricing_unit},
-                    "invoice": invoices.get(month) or invoice(month), "cost_type": "regular", "cost_at_list": cal,
-                    "cost_at_effective_price_default": cost, "cost_at_list_consumption_model": cal,
-                }
-                credsum = 0.0
-                if lt.credits and cost > 0.0:
-                    credits = []
-                    ctot = 0.0
-                    for ctype, cname, cid, cfull, cp, clo, chi in lt.credits:
-                        if rnd() < cp:
-                            fr = clo if clo == chi else clo + (chi - clo) * rnd()
-                            if ctot + fr >= 0.95:
-                                continue
-                            amt = -(int(cost * fr * 1e6) / 1e6)
-                            if amt != 0.0:
-                                credits.append({"name": cname, "amount": amt, "full_name": cfull, "id": cid, "type": ctype})
-                                ctot += fr
-                                credsum += amt
-                    if credits:
-                        dyn["credits"] = credits
-                        credsum = round(credsum, 6) + 0.0
-                    elif not lt.omit_empty:
-                        dyn["credits"] = credits
-                elif not lt.omit_empty:
-                    dyn["credits"] = []
-                day_ord = b_day[bi]
-                w = writers.get((acct_i, day_ord)) or writer_for(acct_i, day_ord)
-                if parquet:
-                    item = dict(lt.pq_static)
-                    item.update(dyn)
-                    item["usage_start_time"] = h_dt[h]
-                    item["usage_end_time"] = h_dt[h + 1]
-                    item["export_time"] = _dt(batch_us[bi])
-                else:
-                    item = lt.prefix + dumps(dyn, option=nl)[1:]
-                w.add(item)
-                if day_ord == partial_day_ord[acct_i] and batch_us[bi] < partial_cut[acct_i]:
-                    partial_writer(acct_i).add(item)
-                    counters["partial"] += 1
-                gt_rows.append((md5(f"{lt.kprefix}{h_key2[h]}{b_key[bi]}|regular||{cost:.9f}|{amount:.9f}".encode()).hexdigest(),
-                                lt.acct_id, month, lt.currency, cost, credsum, lt.team, lt.phase))
-                if len(gt_rows) >= gt.batch:
-                    gt.flush()
-                    gt_rows = gt.rows
-                emitted += 1
-                pj = lt.project_id
-                proj_cost[pj] = proj_cost.get(pj, 0.0) + cost
-                if len(day_lts) < 2000:
-                    day_lts.append(li)
-            counters["rows"] += emitted
-            produced = counters["rows"]
-
-            # ---- daily overhead: tax per project, support + tax on support, adjustments, rounding
-            pac_day = d
-            if start <= pac_day < end:
-                p_lo_h = _pacific_midnight_us(pac_day) // _HOUR_US
-                p_hi_h = _pacific_midnight_us(pac_day + timedelta(days=1)) // _HOUR_US
-                _daily_overhead(company, rng, pac_day, p_lo_h, p_hi_h, proj_cost, batch_us, bstr, b_key, h_str, h_key,
-                                h_dt, h_month, invoice, rate_for, emit, full_row, parquet, day_lts, lts, late_month,
-                                is_month_end=(pac_day + timedelta(days=1)).day == 1 or pac_day + timedelta(days=1) == end)
-            produced = counters["rows"]
-            close_through(day_start_h // 24)
+        for day_i, d in enumerate(utc_days):
+            # rows due by the end of this day, minus all rows so far (overhead rows included)
+            cum_weight += day_weights[day_i]
+            n_usage = max(0, int(round(float(rows) * cum_weight / total_weight)) - produced)
+            day_start_h = _midnight_us(d) // _HOUR_US
+            project_cost, day_templates = _write_usage_rows(
+                rng, n_usage, day_start_h, max(first_hour, day_start_h), min(end_hour, day_start_h + 24),
+                templates, template_indexes, template_cum_weights, profile_cum_weights, timeline, output, parquet)
+            # overhead of the Pacific day with the same date (tax on this UTC day's usage)
+            if start <= d < end:
+                next_day = d + timedelta(days=1)
+                _daily_overhead(company, rng, timeline, output, parquet,
+                                _pacific_midnight_us(d) // _HOUR_US, _pacific_midnight_us(next_day) // _HOUR_US,
+                                project_cost, day_templates, is_month_end=next_day.day == 1 or next_day == end)
+            produced = output.rows
+            # the rows of later days are all exported after this UTC day
+            output.close_through(day_start_h // 24)
             if progress is not None:
                 progress(produced)
-        close_through(10**9)
-        gt.flush()
+        output.close_through(10**9)
+        output.ground_truth.flush()
     finally:
         if gc_was_enabled:
             gc.enable()
-        pipe.close()
+        output.pipe.close()
 
-    extracts_sorted = tuple(sorted(extracts))
-    exp_days = sorted(export_days_seen)
+    export_days = sorted(output.export_days)
     summary = GenerateSummary(
-        rows=counters["rows"], partial_rows=counters["partial"], rows_written=counters["rows"] + counters["partial"],
-        files=counters["files"], extracts=extracts_sorted, billing_accounts=tuple(a["id"] for a in ACCOUNTS),
+        rows=output.rows, partial_rows=output.partial_rows, rows_written=output.rows + output.partial_rows,
+        files=output.files, extracts=tuple(sorted(output.extracts)), billing_accounts=tuple(a["id"] for a in ACCOUNTS),
         usage_start=start.isoformat(), usage_end=(end - timedelta(days=1)).isoformat(),
-        first_export_date=day_str(exp_days[0]).isoformat() if exp_days else "",
-        last_export_date=day_str(exp_days[-1]).isoformat() if exp_days else "",
-        invoice_months=tuple(sorted(set(month_list) | set(invoices))),
+        first_export_date=_date_of_day_ordinal(export_days[0]).isoformat() if export_days else "",
+        last_export_date=_date_of_day_ordinal(export_days[-1]).isoformat() if export_days else "",
+        invoice_months=tuple(sorted(set(month_list) | set(timeline.invoices))),
         ground_truth=str(out_dir / "ground_truth"), format=fmt, seed=seed,
     )
     (out_dir / "manifest.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary
 
 
+def _write_usage_rows(rng: random.Random, n_rows: int, day_start_h: int, lo_h: int, hi_h: int,
+                      templates: list[_LineTemplate], template_indexes: list[int], template_cum_weights: list[float],
+                      profile_cum_weights: dict[str, list[float]], timeline: _Timeline, output: _Output,
+                      parquet: bool) -> tuple[dict[str, float], list[int]]:
+    """Write the hourly usage rows of one UTC day (usage hours lo_h <= h < hi_h).
+
+    Returns the cost per project (for the tax rows) and up to 2000 indexes of templates used
+    today (candidates for adjustments). This is the hot loop: names are bound to locals and
+    _Output.emit is inlined.
+    """
+    rand = rng.random
+    bisect_left = bisect.bisect_left
+    md5 = hashlib.md5
+    dumps = orjson.dumps
+    append_newline = orjson.OPT_APPEND_NEWLINE
+    batch_us = timeline.batch_us
+    batch_day = timeline.batch_day
+    batch_ts = timeline.batch_ts
+    batch_key = timeline.batch_key
+    export_ts = timeline.export_ts
+    n_batches = timeline.n_batches
+    hour_ts = timeline.hour_ts
+    hour_dt = timeline.hour_dt
+    hour_month = timeline.hour_month
+    hour_pair_key = timeline.hour_pair_key
+    invoices = timeline.invoices
+    invoice = timeline.invoice
+    writers = output.writers
+    partial_day_ordinal = output.partial_day_ordinal
+    partial_cut = output.partial_cut
+    ground_truth = output.ground_truth
+    gt_rows = ground_truth.rows
+    running, stored = _USAGE_RUNNING, _USAGE_STORED
+
+    # (group, hour of day) -> export batch(es) taken: rows of one line-item group and usage hour must
+    # be in different batches so that their line_item_id differs
+    taken_batches: dict[int, Any] = {}
+    project_cost: dict[str, float] = {}
+    day_templates: list[int] = []
+    emitted = 0
+    picks = rng.choices(template_indexes, cum_weights=template_cum_weights, k=n_rows) if n_rows > 0 else []
+    for ti in picks:
+        t = templates[ti]
+        # ---- usage hour and export batch
+        cw = profile_cum_weights[t.profile]
+        h = day_start_h + bisect_left(cw, rand() * cw[23])
+        if h < lo_h or h >= hi_h:  # the window starts/ends mid-UTC-day: spread uniformly instead
+            h = lo_h + int(rand() * (hi_h - lo_h))
+        late = rand() < 0.02
+        if late:  # 2-5 days
+            bi = bisect_left(batch_us, (h + 1) * _HOUR_US + int((2.0 + 3.0 * rand()) * _DAY_US))
+        else:  # 1-6 hours after usage_end_time
+            bi = bisect_left(batch_us, (h + 1) * _HOUR_US + int((1.0 + 5.0 * rand()) * _HOUR_US))
+        slot = t.group_id * 32 + h - day_start_h
+        taken = taken_batches.get(slot)
+        if taken is None:
+            taken_batches[slot] = bi
+        else:
+            if type(taken) is int:
+                taken = taken_batches[slot] = {taken}
+            while bi in taken:
+                bi += 1
+            taken.add(bi)
+        if bi >= n_batches:  # exported after the last batch: dropped
+            continue
+        # ---- amount and cost
+        mode = t.usage_mode
+        if mode == running:
+            amount = float(int(t.hourly_amount * (1.0 if rand() < 0.85 else 0.1 + 0.9 * rand()) + 0.5))
+        elif mode == stored:
+            amount = float(int(t.hourly_amount * (0.98 + 0.04 * rand()) + 0.5))
+        else:
+            amount = float(int(t.hourly_amount * (0.3 + 1.4 * rand()) + 0.5))
+        if amount <= 0.0:
+            amount = 1.0
+        pricing_amount = amount / t.units_per_pricing_unit
+        cost = int(pricing_amount * t.effective_price * 1e6 + 0.5) / 1e6  # >= 0: never -0.0
+        cost_at_list = int(pricing_amount * t.list_price * 1e6 + 0.5) / 1e6
+        month = hour_month[h]
+        if late:
+            month = _late_invoice_month(month, batch_us[bi])
+        ts = batch_ts[bi]
+        if ts is None:
+            ts = export_ts(bi)
+        acct_i = t.account_index
+        # the per-row fields; the constant ones are in t.static / t.json_prefix
+        fields = {
+            "usage_start_time": hour_ts[h], "usage_end_time": hour_ts[h + 1], "export_time": ts,
+            "cost": cost, "currency_conversion_rate": 1.0 if acct_i == 0 else _conversion_rate(acct_i, month),
+            "usage": {"amount": amount, "unit": t.usage_unit, "amount_in_pricing_units": pricing_amount,
+                      "pricing_unit": t.pricing_unit},
+            "invoice": invoices.get(month) or invoice(month), "cost_type": "regular", "cost_at_list": cost_at_list,
+            "cost_at_effective_price_default": cost, "cost_at_list_consumption_model": cost_at_list,
+        }
+        # ---- credits (their fractions of the cost stay below 95 % in total)
+        credits_total = 0.0
+        if t.credits and cost > 0.0:
+            credits = []
+            fraction_total = 0.0
+            for ctype, cname, cid, cfull, probability, low, high in t.credits:
+                if rand() < probability:
+                    fraction = low if low == high else low + (high - low) * rand()
+                    if fraction_total + fraction >= 0.95:
+                        continue
+                    amt = -(int(cost * fraction * 1e6) / 1e6)
+                    if amt != 0.0:
+                        credits.append({"name": cname, "amount": amt, "full_name": cfull, "id": cid, "type": ctype})
+                        fraction_total += fraction
+                        credits_total += amt
+            if credits:
+                fields["credits"] = credits
+                credits_total = round(credits_total, 6) + 0.0
+            elif not t.omit_empty:
+                fields["credits"] = credits
+        elif not t.omit_empty:
+            fields["credits"] = []
+        # ---- write (inlined _Output.emit)
+        export_day = batch_day[bi]
+        w = writers.get((acct_i, export_day)) or output.writer(acct_i, export_day)
+        if parquet:
+            item = dict(t.parquet_static)
+            item.update(fields)
+            item["usage_start_time"] = hour_dt[h]
+            item["usage_end_time"] = hour_dt[h + 1]
+            item["export_time"] = _dt(batch_us[bi])
+        else:
+            item = t.json_prefix + dumps(fields, option=append_newline)[1:]
+        w.add(item)
+        if export_day == partial_day_ordinal[acct_i] and batch_us[bi] < partial_cut[acct_i]:
+            output.partial_writer(acct_i).add(item)
+            output.partial_rows += 1
+        # line_item_id computed directly from its parts (== line_item_id() of the row)
+        line_id = md5(f"{t.key_prefix}{hour_pair_key[h]}{batch_key[bi]}|regular||{cost:.9f}|{amount:.9f}".encode()).hexdigest()
+        gt_rows.append((line_id, t.account_id, month, t.currency, cost, credits_total, t.team, t.phase))
+        if len(gt_rows) >= ground_truth.batch:
+            ground_truth.flush()
+            gt_rows = ground_truth.rows
+        emitted += 1
+        project_cost[t.project_id] = project_cost.get(t.project_id, 0.0) + cost
+        if len(day_templates) < 2000:
+            day_templates.append(ti)
+    output.rows += emitted
+    return project_cost, day_templates
+
+
+# adjustment types: (type, mode, description)
 ADJ_TYPES = [
     ("USAGE_CORRECTION", "PARTIAL_CORRECTION", "Correction of over-reported usage"),
     ("PRICE_CORRECTION", "COMPLETE_NEGATION_WITH_REMONETIZATION", "Price correction"),
@@ -1401,123 +1572,131 @@ ADJ_TYPES = [
 ]
 
 
-def _daily_overhead(company, rng, pac_day, p_lo_h, p_hi_h, proj_cost, batch_us, bstr, b_key, h_str, h_key, h_dt,
-                    h_month, invoice, rate_for, emit, full_row, parquet, day_lts, lts, late_month, is_month_end):
-    month = h_month[p_lo_h]
-    start_s, end_s = h_str[p_lo_h], h_str[p_hi_h]
-    start_k, end_k = h_key[p_lo_h], h_key[p_hi_h]
+def _daily_overhead(company: _Company, rng: random.Random, timeline: _Timeline, output: _Output, parquet: bool,
+                    p_lo_h: int, p_hi_h: int, project_cost: dict[str, float], day_templates: list[int],
+                    is_month_end: bool) -> None:
+    """The non-usage rows of one Pacific day (usage hours p_lo_h <= h < p_hi_h): tax per project,
+    support and tax on support, now and then an adjustment, and a rounding error at month end.
+
+    NB: the RNG draws happen in a fixed order; keep it when editing.
+    """
+    month = timeline.hour_month[p_lo_h]
+    start_ts, end_ts = timeline.hour_ts[p_lo_h], timeline.hour_ts[p_hi_h]
     end_us = p_hi_h * _HOUR_US
-    inv_svc = {"id": SERVICES["invoice"][0], "description": "Invoice"}
+    invoice_service = {"id": SERVICES["invoice"][0], "description": "Invoice"}
     tax_sku = {"id": _hexid("invoice", "Tax"), "description": "Tax"}
 
-    def bi_after(t):
-        return bisect.bisect_left(batch_us, t)
-
-    def dts(dyn_pq, bi, lo, hi):
+    def write(acct_i: int, bi: int, static: dict, parquet_static: dict | None, fields: dict, lo_h: int, hi_h: int,
+              team: str, phase: str) -> None:
+        row = dict(static)
+        row.update(fields)
         if parquet:
-            dyn_pq["usage_start_time"] = h_dt[lo]
-            dyn_pq["usage_end_time"] = h_dt[hi]
-            dyn_pq["export_time"] = _dt(batch_us[bi])
+            item = dict(parquet_static)
+            item.update(fields)
+            item["usage_start_time"] = timeline.hour_dt[lo_h]
+            item["usage_end_time"] = timeline.hour_dt[hi_h]
+            item["export_time"] = _dt(timeline.batch_us[bi])
+        else:
+            item = _bigquery_json(row) + b"\n"
+        output.emit(acct_i, timeline.batch_day[bi], timeline.batch_us[bi], item,
+                    (line_item_id(row), row["billing_account_id"], fields["invoice"]["month"], row["currency"],
+                     fields["cost"], 0.0, team, phase))
 
-    acct_cost = [0.0 for _ in ACCOUNTS]
-    # tax per project
-    for pid in sorted(proj_cost):
-        acct_i = company.project_acct[pid]
-        base = proj_cost[pid]
-        acct_cost[acct_i] += base
+    # ---- tax per project, on the usage cost of the day
+    account_cost = [0.0 for _ in ACCOUNTS]
+    for pid in sorted(project_cost):
+        acct_i = company.project_account[pid]
+        base = project_cost[pid]
+        account_cost[acct_i] += base
         rate = ACCOUNTS[acct_i]["tax"]
         if rate <= 0 or base <= 0:
             continue
         cost = round(base * rate, 6) + 0.0
-        bi = bi_after(end_us + int((2 + 3 * rng.random()) * _HOUR_US))
+        bi = timeline.first_batch_at(end_us + int((2 + 3 * rng.random()) * _HOUR_US))
         acct = ACCOUNTS[acct_i]
-        static = {"billing_account_id": acct["id"], "service": inv_svc, "sku": tax_sku,
+        static = {"billing_account_id": acct["id"], "service": invoice_service, "sku": tax_sku,
                   "project": company.projects[pid], "labels": [], "system_labels": [], "tags": [],
                   "currency": acct["currency"]}
-        dyn = {"usage_start_time": start_s, "usage_end_time": end_s, "export_time": bstr(bi), "cost": cost,
-               "currency_conversion_rate": rate_for(acct_i, month), "credits": [], "invoice": invoice(month),
-               "cost_type": "tax", "cost_at_list": cost, "usage": {"amount": 0.0, "unit": "", "amount_in_pricing_units": 0.0, "pricing_unit": ""}}
-        dyn_pq = dict(dyn)
-        dts(dyn_pq, bi, p_lo_h, p_hi_h)
-        row, line, pqrow = full_row(static, static, dyn, dyn_pq)
-        team = company.project_team[pid]
-        emit(acct_i, bi, line, pqrow, (line_item_id(row), acct["id"], month, acct["currency"], cost, 0.0, team, "non_ai"))
-    # support (account level) + tax on support
+        fields = {"usage_start_time": start_ts, "usage_end_time": end_ts, "export_time": timeline.export_ts(bi),
+                  "cost": cost, "currency_conversion_rate": _conversion_rate(acct_i, month), "credits": [],
+                  "invoice": timeline.invoice(month), "cost_type": "tax", "cost_at_list": cost,
+                  "usage": {"amount": 0.0, "unit": "", "amount_in_pricing_units": 0.0, "pricing_unit": ""}}
+        write(acct_i, bi, static, static, fields, p_lo_h, p_hi_h, company.project_team[pid], "non_ai")
+
+    # ---- support (account level, 3 % of usage with a minimum fee) and tax on support
     for acct_i, acct in enumerate(ACCOUNTS):
-        if acct_cost[acct_i] <= 0 and acct_i > 0:
+        if account_cost[acct_i] <= 0 and acct_i > 0:
             continue
-        fee = round(max(15.0 if acct_i else 150.0, acct_cost[acct_i] * 0.03), 6)
-        svc = {"id": SERVICES["support"][0], "description": "Support"}
+        fee = round(max(15.0 if acct_i else 150.0, account_cost[acct_i] * 0.03), 6)
+        support_service = {"id": SERVICES["support"][0], "description": "Support"}
         sku_desc = "Enhanced Support" if acct_i else "Premium Support Fee"
-        sku = {"id": _hexid("support", sku_desc), "description": sku_desc}
-        for ctype, cost in (("regular", fee), ("tax", round(fee * acct["tax"], 6))):
-            if ctype == "tax" and cost <= 0:
+        support_sku = {"id": _hexid("support", sku_desc), "description": sku_desc}
+        for cost_type, cost in (("regular", fee), ("tax", round(fee * acct["tax"], 6))):
+            if cost_type == "tax" and cost <= 0:
                 continue
-            bi = bi_after(end_us + int((3 + 4 * rng.random()) * _HOUR_US))
-            static = {"billing_account_id": acct["id"], "service": svc if ctype == "regular" else inv_svc,
-                      "sku": sku if ctype == "regular" else tax_sku, "labels": [], "system_labels": [],
+            bi = timeline.first_batch_at(end_us + int((3 + 4 * rng.random()) * _HOUR_US))
+            is_fee = cost_type == "regular"
+            static = {"billing_account_id": acct["id"], "service": support_service if is_fee else invoice_service,
+                      "sku": support_sku if is_fee else tax_sku, "labels": [], "system_labels": [],
                       "credits": [], "currency": acct["currency"], "consumption_model": CONSUMPTION_MODEL}
-            if ctype == "regular":
+            if is_fee:
                 static["transaction_type"] = "GOOGLE"
                 static["seller_name"] = "Google"
-            dyn = {"usage_start_time": start_s, "usage_end_time": end_s, "export_time": bstr(bi), "cost": cost,
-                   "currency_conversion_rate": rate_for(acct_i, month), "invoice": invoice(month),
-                   "cost_type": ctype, "cost_at_list": cost}
-            dyn_pq = dict(dyn)
-            dts(dyn_pq, bi, p_lo_h, p_hi_h)
-            row, line, pqrow = full_row(static, static, dyn, dyn_pq)
-            emit(acct_i, bi, line, pqrow, (line_item_id(row), acct["id"], month, acct["currency"], cost, 0.0, "shared", "non_ai"))
-    # adjustments: a few per week on rows of the day
-    if day_lts and rng.random() < 0.35:
-        lt = lts[rng.choice(day_lts)]
-        atype, amode, adesc = rng.choice(ADJ_TYPES)
+            fields = {"usage_start_time": start_ts, "usage_end_time": end_ts, "export_time": timeline.export_ts(bi),
+                      "cost": cost, "currency_conversion_rate": _conversion_rate(acct_i, month),
+                      "invoice": timeline.invoice(month), "cost_type": cost_type, "cost_at_list": cost}
+            write(acct_i, bi, static, static, fields, p_lo_h, p_hi_h, "shared", "non_ai")
+
+    # ---- adjustments: a few per week, on a line used today, exported 1-3 days later
+    if day_templates and rng.random() < 0.35:
+        t = company.templates[rng.choice(day_templates)]
+        adj_type, adj_mode, adj_desc = rng.choice(ADJ_TYPES)
         h = p_lo_h + rng.randrange(max(1, p_hi_h - p_lo_h - 1))
-        bi = bi_after(end_us + int((1 + 2 * rng.random()) * _DAY_US))
-        if bi < len(batch_us):
-            umonth = h_month[h]
-            m = late_month(umonth, batch_us[bi])
-            base_cost = lt.eff * lt.qty
-            if atype == "USAGE_CORRECTION":
-                amt = -round(lt.qty * (3600.0 if lt.unit == "hour" else 1.0) * 0.2, 0)
-                cost = round(amt / lt.conv * lt.eff, 6) + 0.0 if lt.unit == "hour" else round(-0.2 * base_cost, 6) + 0.0
-            else:
-                amt = 0.0
+        bi = timeline.first_batch_at(end_us + int((1 + 2 * rng.random()) * _DAY_US))
+        if bi < timeline.n_batches:
+            adj_month = _late_invoice_month(timeline.hour_month[h], timeline.batch_us[bi])
+            base_cost = t.effective_price * t.quantity
+            if adj_type == "USAGE_CORRECTION":  # 20 % of the usage taken back
+                amount = -round(t.quantity * (3600.0 if t.unit == "hour" else 1.0) * 0.2, 0)
+                if t.unit == "hour":
+                    cost = round(amount / t.units_per_pricing_unit * t.effective_price, 6) + 0.0
+                else:
+                    cost = round(-0.2 * base_cost, 6) + 0.0
+            else:  # money only, mostly a credit
+                amount = 0.0
                 cost = round(-(0.05 + 0.5 * rng.random()) * max(base_cost, 1.0), 6) + 0.0
-                if atype == "METADATA_CORRECTION" and rng.random() < 0.5:
+                if adj_type == "METADATA_CORRECTION" and rng.random() < 0.5:
                     cost = -cost + 0.0
-            adj_id = _hexid("adj", str(h), str(bi), lt.kprefix, groups=4).lower()
-            static = dict(lt.static)
+            adj_id = _hexid("adj", str(h), str(bi), t.key_prefix, groups=4).lower()
+            static = dict(t.static)
             static.pop("transaction_type", None)
-            pq_static = dict(lt.pq_static) if parquet else None
-            if pq_static is not None:
-                pq_static.pop("transaction_type", None)
-            acct_i = lt.acct
-            dyn = {"usage_start_time": h_str[h], "usage_end_time": h_str[h + 1], "export_time": bstr(bi),
-                   "cost": cost, "currency_conversion_rate": rate_for(acct_i, m),
-                   "usage": {"amount": amt, "unit": lt.usage_unit, "amount_in_pricing_units": amt / lt.conv,
-                             "pricing_unit": lt.pricing_unit},
-                   "credits": [], "invoice": invoice(m), "cost_type": "adjustment",
-                   "adjustment_info": {"id": adj_id, "description": adesc, "mode": amode, "type": atype},
-                   "cost_at_list": cost}
-            dyn_pq = dict(dyn)
-            dts(dyn_pq, bi, h, h + 1)
-            row, line, pqrow = full_row(static, pq_static, dyn, dyn_pq)
-            emit(acct_i, bi, line, pqrow, (line_item_id(row), row["billing_account_id"], m, lt.currency, cost, 0.0,
-                                           lt.team, lt.phase))
-    # rounding error at month end, account level
+            parquet_static = None
+            if parquet:
+                parquet_static = dict(t.parquet_static)
+                parquet_static.pop("transaction_type", None)
+            acct_i = t.account_index
+            fields = {"usage_start_time": timeline.hour_ts[h], "usage_end_time": timeline.hour_ts[h + 1],
+                      "export_time": timeline.export_ts(bi), "cost": cost,
+                      "currency_conversion_rate": _conversion_rate(acct_i, adj_month),
+                      "usage": {"amount": amount, "unit": t.usage_unit,
+                                "amount_in_pricing_units": amount / t.units_per_pricing_unit,
+                                "pricing_unit": t.pricing_unit},
+                      "credits": [], "invoice": timeline.invoice(adj_month), "cost_type": "adjustment",
+                      "adjustment_info": {"id": adj_id, "description": adj_desc, "mode": adj_mode, "type": adj_type},
+                      "cost_at_list": cost}
+            write(acct_i, bi, static, parquet_static, fields, h, h + 1, t.team, t.phase)
+
+    # ---- rounding error at month end, account level
     if is_month_end:
         for acct_i, acct in enumerate(ACCOUNTS):
             cost = round((rng.random() - 0.5) * 0.02, 6) + 0.0
             if cost == 0.0:
                 cost = 0.000001
-            bi = bi_after(end_us + int(5 * _HOUR_US))
-            static = {"billing_account_id": acct["id"], "service": inv_svc,
+            bi = timeline.first_batch_at(end_us + int(5 * _HOUR_US))
+            static = {"billing_account_id": acct["id"], "service": invoice_service,
                       "sku": {"id": _hexid("invoice", "Rounding error"), "description": "Rounding error"},
                       "labels": [], "currency": acct["currency"]}
-            dyn = {"usage_start_time": start_s, "usage_end_time": end_s, "export_time": bstr(bi), "cost": cost,
-                   "currency_conversion_rate": rate_for(acct_i, month), "invoice": invoice(month),
-                   "cost_type": "rounding_error", "cost_at_list": cost}
-            dyn_pq = dict(dyn)
-            dts(dyn_pq, bi, p_lo_h, p_hi_h)
-            row, line, pqrow = full_row(static, static, dyn, dyn_pq)
-            emit(acct_i, bi, line, pqrow, (line_item_id(row), acct["id"], month, acct["currency"], cost, 0.0, "shared", "non_ai"))
+            fields = {"usage_start_time": start_ts, "usage_end_time": end_ts, "export_time": timeline.export_ts(bi),
+                      "cost": cost, "currency_conversion_rate": _conversion_rate(acct_i, month),
+                      "invoice": timeline.invoice(month), "cost_type": "rounding_error", "cost_at_list": cost}
+            write(acct_i, bi, static, static, fields, p_lo_h, p_hi_h, "shared", "non_ai")

@@ -12,13 +12,13 @@ with
 
 line_items as (
 
-    select * from {{ ref('stg_gcp_billing_export__cost_line_items') }}
+    select * from {{ ref('int_cost_line_items_focus_aligned') }}
 
 ),
 
-tag_key_lists as (
+label_values as (
 
-    select * from {{ ref('int_tag_key_lists') }}
+    select * from {{ ref('int_label_sets_resolved') }}
 
 ),
 
@@ -50,12 +50,15 @@ labelled as (
 
     select
         line_items.*,
-        {{ label_lookup('line_items.resource_labels', 'tag_key_lists.team_keys') }} as resource_team_value,
-        {{ label_lookup('line_items.project_labels', 'tag_key_lists.team_keys') }} as project_team_value,
-        {{ label_lookup('line_items.resource_labels', 'tag_key_lists.phase_keys') }} as resource_phase_value,
-        {{ label_lookup('line_items.project_labels', 'tag_key_lists.phase_keys') }} as project_phase_value
+        resource_values.team_value as resource_team_value,
+        project_values.team_value as project_team_value,
+        resource_values.phase_value as resource_phase_value,
+        project_values.phase_value as project_phase_value
     from line_items
-    cross join tag_key_lists
+    left join label_values as resource_values
+        on {{ label_set_key('line_items.resource_labels') }} = resource_values.label_set_key
+    left join label_values as project_values
+        on {{ label_set_key('line_items.project_labels') }} = project_values.label_set_key
 
 ),
 
@@ -79,8 +82,8 @@ resolved as (
     left join phase_aliases as project_phase
         on {{ normalize_phase_value('labelled.project_phase_value') }} = project_phase.alias
     left join phase_rule_matches
-        on coalesce(labelled.service_description, '') = phase_rule_matches.service_description
-        and coalesce(labelled.sku_description, '') = phase_rule_matches.sku_description
+        on coalesce(labelled.service_name, '') = phase_rule_matches.service_name
+        and coalesce(labelled.charge_description, '') = phase_rule_matches.charge_description
         and coalesce(labelled.resource_name, '') = phase_rule_matches.resource_name
 
 ),

@@ -1,13 +1,13 @@
 {#
   The first phase rule (seeds/workload_phase_rules.csv, lowest priority first) that matches
-  each distinct (service, SKU, resource name). Rules are matched once per distinct
+  each distinct (service, charge description, resource name). Rules are matched once per distinct
   signature, not once per line item: a bill has millions of rows but few signatures.
 #}
 with
 
 line_items as (
 
-    select * from {{ ref('stg_gcp_billing_export__cost_line_items') }}
+    select * from {{ ref('int_cost_line_items_focus_aligned') }}
 
 ),
 
@@ -20,8 +20,8 @@ rules as (
 signatures as (
 
     select distinct
-        coalesce(service_description, '') as service_description,
-        coalesce(sku_description, '') as sku_description,
+        coalesce(service_name, '') as service_name,
+        coalesce(charge_description, '') as charge_description,
         coalesce(resource_name, '') as resource_name
     from line_items
 
@@ -30,19 +30,19 @@ signatures as (
 matches as (
 
     select
-        signatures.service_description,
-        signatures.sku_description,
+        signatures.service_name,
+        signatures.charge_description,
         signatures.resource_name,
         rules.rule_id,
         rules.workload_phase,
         row_number() over (
-            partition by signatures.service_description, signatures.sku_description, signatures.resource_name
+            partition by signatures.service_name, signatures.charge_description, signatures.resource_name
             order by rules.priority, rules.rule_id
         ) as match_rank
     from signatures
     inner join rules
-        on (rules.service_pattern is null or lower(signatures.service_description) like lower(rules.service_pattern))
-        and (rules.sku_pattern is null or lower(signatures.sku_description) like lower(rules.sku_pattern))
+        on (rules.service_pattern is null or lower(signatures.service_name) like lower(rules.service_pattern))
+        and (rules.sku_pattern is null or lower(signatures.charge_description) like lower(rules.sku_pattern))
         and (rules.resource_pattern is null or lower(signatures.resource_name) like lower(rules.resource_pattern))
 
 ),
@@ -50,8 +50,8 @@ matches as (
 final as (
 
     select
-        service_description,
-        sku_description,
+        service_name,
+        charge_description,
         resource_name,
         rule_id,
         workload_phase

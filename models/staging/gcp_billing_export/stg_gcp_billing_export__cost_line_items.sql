@@ -61,43 +61,25 @@ flattened as (
         {{ sum_credits('credits', types=['PROMOTION', 'FREE_TIER']) }} as credits_promotion,
         {{ sum_credits('credits', types=['DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT']) }} as credits_discount,
         {{ sum_credits('credits', exclude_types=['COMMITTED_USAGE_DISCOUNT', 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE', 'FEE_UTILIZATION_OFFSET', 'SUSTAINED_USAGE_DISCOUNT', 'PROMOTION', 'FREE_TIER', 'DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT']) }} as credits_other,
+        -- Unique without a window over the wide rows (which would cost more than the rest of the
+        -- model): rows identical in every one of these fields fail the unique test on
+        -- fct_cost_line_items instead of being merged or dropped.
         {{ dbt.hash(line_item_key([
             'billing_account_id', 'service.id', 'sku.id', 'project.id', 'resource.global_name',
             'location.location',
             format_timestamp_micros('usage_start_time'), format_timestamp_micros('usage_end_time'),
             format_timestamp_micros('export_time'),
             'cost_type', 'adjustment_info.id', fixed9('cost'), fixed9('usage.amount'),
-        ])) }} as line_item_hash
+        ])) }} as line_item_id,
+        concat(substr(invoice.month, 1, 4), '-', substr(invoice.month, 5, 2)) as invoice_month
 
     from source
 
 ),
 
-keyed as (
-
-    select
-        *,
-        -- Rows identical in every key field are rare but legal; number them so none is lost.
-        row_number() over (
-            partition by line_item_hash
-            order by credits_total, cost_at_list, usage_amount_in_pricing_units
-        ) as duplicate_ordinal
-
-    from flattened
-
-),
-
 final as (
 
-    select
-        case
-            when duplicate_ordinal = 1 then line_item_hash
-            else concat(line_item_hash, '-', cast(duplicate_ordinal as {{ dbt.type_string() }}))
-        end as line_item_id,
-        concat(substr(invoice_month_yyyymm, 1, 4), '-', substr(invoice_month_yyyymm, 5, 2)) as invoice_month,
-        {{ star_except(["line_item_hash", "duplicate_ordinal"]) }}
-
-    from keyed
+    select * from flattened
 
 )
 
