@@ -18,7 +18,6 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,15 @@ log = logging.getLogger(__name__)
 
 RAW = f"{schema.RAW_SCHEMA}.{schema.RAW_TABLE}"
 LOG = f"{schema.RAW_SCHEMA}.{schema.LOG_TABLE}"
+# One extract's rows, read and checked before they replace anything (temporary, per connection).
+INCOMING = "gcp_incoming_extract"
 
 NDJSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 PARQUET_SUFFIXES = (".parquet",)
 EXPORT_TABLE_PREFIX = "gcp_billing_export_resource_v1_"
 
-# Unknown keys are found by reading this many lines per file in Python: a full second
-# pass would cost about as much as the load itself, and new columns appear on every row.
+# Unknown keys are looked for in this many lines per file: a full second pass would cost
+# about as much as the load itself, and a new column appears on every row.
 UNKNOWN_KEY_SAMPLE_LINES = 1000
 
 
@@ -116,6 +117,7 @@ def ingest_gcp_files(db_path: Path, paths: Sequence[Path]) -> list[IngestionResu
     con = duckdb.connect(str(db_path), config={
         # Rows need no order in the raw table; dropping it lets DuckDB stream with less memory.
         "preserve_insertion_order": False,
+        "checkpoint_threshold": "1GB",
     })
     try:
         ensure_raw_tables(con)
@@ -144,11 +146,17 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         live = _live_copies(con, files)
         new = _first_of_each_sha([f for f in files if f.sha256 not in live])
         skipped = [f for f in files if f not in new]
-        _insert_rows(con, ingestion_id, new)
-        _check_identity_fields(con, ingestion_id, new)
-        rows_replaced = _replace_earlier_rows(con, ingestion_id, kept=list(live.values()))
-        stats = _file_stats(con, ingestion_id)
-        unknown = {f.path: _unknown_fields(f) for f in new}
+        # The extract is read into a temporary table first, so that checks, statistics and the
+        # keys to replace look at its rows only, never at the whole (growing) raw table.
+        _stage_rows(con, ingestion_id, new)
+        _check_identity_fields(con, new)
+        stats = _file_stats(con)
+        keys = sorted({(account, day) for _, accounts, days in stats.values()
+                       for account in accounts for day in days})
+        rows_replaced = _replace_earlier_rows(con, ingestion_id, keys, kept=list(live.values()))
+        con.execute(f"INSERT INTO {RAW} SELECT * FROM {INCOMING}")
+        con.execute(f"DROP TABLE {INCOMING}")
+        unknown = {f.path: _unknown_fields(con, f) for f in new}
         _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced)
         con.commit()
     except BaseException:
@@ -161,9 +169,9 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         rows_loaded=sum(s[0] for s in stats.values()),
         rows_replaced=rows_replaced,
         files_skipped=len(skipped),
-        billing_account_ids=tuple(sorted({a for s in stats.values() for a in s[1]})),
-        export_dates=tuple(sorted({d for s in stats.values() for d in s[2]})),
-        unknown_fields=tuple(sorted({k for keys in unknown.values() for k in keys})),
+        billing_account_ids=tuple(sorted({account for account, _ in keys})),
+        export_dates=tuple(sorted({day for _, day in keys})),
+        unknown_fields=tuple(sorted({k for keys_ in unknown.values() for k in keys_})),
     )
     log.info("GCP ingestion %s: %s", ingestion_id, result)
     if result.unknown_fields:
@@ -181,15 +189,17 @@ def _fingerprint(path: Path) -> _File:
 
 def _live_copies(con: duckdb.DuckDBPyConnection, files: list[_File]) -> dict[str, tuple[str, str]]:
     """sha256 -> (ingestion_id, file) of an earlier load of the same bytes whose rows are live."""
-    if not files:
-        return {}
-    rows = con.execute(f"""
-        SELECT l.sha256, any_value(l.ingestion_id), any_value(l.file) FROM {LOG} l
-        WHERE l.status = 'loaded' AND list_contains(?, l.sha256)
-          AND EXISTS (SELECT 1 FROM {RAW} r
-                      WHERE r._ingestion_id = l.ingestion_id AND r._source_file = l.file)
-        GROUP BY l.sha256""", [[f.sha256 for f in files]]).fetchall()
-    return {sha: (ingestion_id, file) for sha, ingestion_id, file in rows}
+    seen = con.execute(f"""
+        SELECT sha256, ingestion_id, file FROM {LOG}
+        WHERE status = 'loaded' AND list_contains(?, sha256)""", [[f.sha256 for f in files]]).fetchall()
+    live: dict[str, tuple[str, str]] = {}
+    # Only files loaded before are looked up in the raw table (usually none are).
+    for sha, ingestion_id, file in seen:
+        if sha not in live and con.execute(
+            f"SELECT 1 FROM {RAW} WHERE _ingestion_id = ? AND _source_file = ? LIMIT 1", [ingestion_id, file]
+        ).fetchone():
+            live[sha] = (ingestion_id, file)
+    return live
 
 
 def _first_of_each_sha(files: list[_File]) -> list[_File]:
@@ -201,29 +211,31 @@ def _first_of_each_sha(files: list[_File]) -> list[_File]:
 
 
 def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str,
-                          kept: list[tuple[str, str]]) -> int:
+                          keys: list[tuple[str, dt.date]], kept: list[tuple[str, str]]) -> int:
     """Delete earlier rows of the (account, export day) keys this ingestion brings.
 
     Rows of a file skipped as a duplicate in this same extract stay: they are part of it.
     """
-    keep_clause = "".join(
-        " AND NOT (r._ingestion_id = ? AND r._source_file = ?)" for _ in kept)
-    params = [ingestion_id, ingestion_id] + [v for pair in kept for v in pair]
+    if not keys:
+        return 0
+    # The date range is redundant with the key list but lets DuckDB's zone maps skip every
+    # row group of other days, so a daily load does not scan the whole history.
+    key_clause = " OR ".join("(billing_account_id = ? AND _export_date = ?)" for _ in keys)
+    keep_clause = "".join(" AND NOT (_ingestion_id = ? AND _source_file = ?)" for _ in kept)
+    params = [min(day for _, day in keys), max(day for _, day in keys)]
+    params += [v for key in keys for v in key] + [v for pair in kept for v in pair]
     deleted = con.execute(f"""
-        DELETE FROM {RAW} r USING (
-            SELECT DISTINCT billing_account_id, _export_date FROM {RAW} WHERE _ingestion_id = ?
-        ) k
-        WHERE r.billing_account_id = k.billing_account_id AND r._export_date = k._export_date
-          AND r._ingestion_id <> ?{keep_clause}""", params).fetchone()
+        DELETE FROM {RAW}
+        WHERE _export_date BETWEEN ? AND ? AND ({key_clause}){keep_clause}""", params).fetchone()
     return int(deleted[0]) if deleted else 0
 
 
-def _file_stats(con: duckdb.DuckDBPyConnection, ingestion_id: str) -> dict[str, tuple]:
-    """file -> (rows, account ids, export dates) of the rows this ingestion inserted."""
+def _file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """file -> (rows, account ids, export dates) of the staged rows."""
     rows = con.execute(f"""
         SELECT _source_file, count(*), list(DISTINCT billing_account_id ORDER BY billing_account_id),
                list(DISTINCT _export_date ORDER BY _export_date)
-        FROM {RAW} WHERE _ingestion_id = ? GROUP BY _source_file""", [ingestion_id]).fetchall()
+        FROM {INCOMING} GROUP BY _source_file""").fetchall()
     return {file: (n, tuple(accounts), tuple(dates)) for file, n, accounts, dates in rows}
 
 
@@ -243,8 +255,10 @@ def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced) -
 
 # --------------------------------------------------------------------------- fast path
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[_File]) -> None:
-    """Insert all rows of the files with DuckDB's readers; on failure, say where and why."""
+def _stage_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[_File]) -> None:
+    """Read all rows of the files into the temporary INCOMING table with DuckDB's readers;
+    on failure, say where and why."""
+    con.execute(f"CREATE TEMP TABLE {INCOMING} AS SELECT * FROM {RAW} LIMIT 0")
     # A 0-byte file is an empty extract shard: 0 rows, nothing for a reader to open.
     readable = [f for f in files if f.bytes > 0]
     ndjson = [f for f in readable if not f.is_parquet]
@@ -253,7 +267,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[
         if not batch:
             continue
         try:
-            con.execute(f"INSERT INTO {RAW} {select(con, batch)}", [ingestion_id])
+            con.execute(f"INSERT INTO {INCOMING} {select(con, batch)}", [ingestion_id])
         except duckdb.Error as exc:
             raise _diagnose(batch, exc) from exc
 
@@ -301,13 +315,11 @@ def _sql_list(files: list[_File]) -> str:
     return "[" + ", ".join("'" + str(f.path).replace("'", "''") + "'" for f in files) + "]"
 
 
-def _check_identity_fields(con: duckdb.DuckDBPyConnection, ingestion_id: str,
-                           files: list[_File]) -> None:
+def _check_identity_fields(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
     """A row without account or export time cannot be placed in a partition: refuse it."""
     bad = con.execute(f"""
-        SELECT DISTINCT _source_file FROM {RAW}
-        WHERE _ingestion_id = ? AND (billing_account_id IS NULL OR export_time IS NULL)""",
-                      [ingestion_id]).fetchall()
+        SELECT DISTINCT _source_file FROM {INCOMING}
+        WHERE billing_account_id IS NULL OR export_time IS NULL""").fetchall()
     if bad:
         bad_files = {b[0] for b in bad}
         raise _diagnose([f for f in files if str(f.path) in bad_files], None)
@@ -461,7 +473,7 @@ def _show(value: Any) -> str:
 
 # --------------------------------------------------------------------------- unknown keys
 
-def _unknown_fields(f: _File) -> list[str]:
+def _unknown_fields(con: duckdb.DuckDBPyConnection, f: _File) -> list[str]:
     """Dotted paths of keys the schema does not know (sampled; see UNKNOWN_KEY_SAMPLE_LINES)."""
     if f.bytes == 0:
         return []
@@ -470,20 +482,24 @@ def _unknown_fields(f: _File) -> list[str]:
         names = pq.read_schema(f.path).names
         known = {field["name"] for field in schema.fields()}
         return sorted(set(names) - known)
+    # DuckDB merges the structure of the sampled objects into one: every key that occurs.
+    structure = con.execute(
+        "SELECT json_group_structure(json) FROM (SELECT json FROM read_json_objects(?, "
+        f"format='newline_delimited') LIMIT {UNKNOWN_KEY_SAMPLE_LINES})", [str(f.path)]
+    ).fetchone()[0]
     found: set[str] = set()
-    for line in islice(_open_lines(f.path), UNKNOWN_KEY_SAMPLE_LINES):
-        if line.strip():
-            _collect_unknown(schema.fields(), orjson.loads(line), "", found)
+    if structure:
+        _collect_unknown(schema.fields(), orjson.loads(structure), "", found)
     return sorted(found)
 
 
-def _collect_unknown(fields: Sequence[dict], obj: dict, prefix: str, found: set[str]) -> None:
+def _collect_unknown(fields: Sequence[dict], structure: dict, prefix: str, found: set[str]) -> None:
     by_name = {field["name"]: field for field in fields}
-    for key, value in obj.items():
+    for key, value in structure.items():
         field = by_name.get(key)
         if field is None:
             found.add(prefix + key)
-        elif field["type"] == "RECORD" and value:
-            for item in (value if isinstance(value, list) else [value]):
-                if isinstance(item, dict):
-                    _collect_unknown(field["fields"], item, f"{prefix}{key}.", found)
+            continue
+        nested = value[0] if isinstance(value, list) and value else value
+        if field["type"] == "RECORD" and isinstance(nested, dict):
+            _collect_unknown(field["fields"], nested, f"{prefix}{key}.", found)
