@@ -22,6 +22,7 @@ DBT_TARGETS = ("duckdb", "bigquery")
 class Environment:
     dbt_target: str
     duckdb_path: Path
+    duckdb_memory_limit: str
     landing_dir: Path
 
     @property
@@ -42,6 +43,8 @@ def current_environment(env: Mapping[str, str] = os.environ) -> Environment:
     return Environment(
         dbt_target=target,
         duckdb_path=_absolute(env.get("CHARGEBACK_DUCKDB_PATH"), PROJECT_ROOT / "data" / "warehouse.duckdb"),
+        # DuckDB spills to disk beyond this, so 10M-row loads and builds fit a laptop.
+        duckdb_memory_limit=env.get("CHARGEBACK_DUCKDB_MEMORY_LIMIT", "3GB"),
         landing_dir=_absolute(env.get("CHARGEBACK_LANDING_DIR"), PROJECT_ROOT / "data" / "landing" / "gcp"),
     )
 
@@ -51,6 +54,7 @@ def dbt_subprocess_env(environment: Environment) -> dict[str, str]:
     return {
         "CHARGEBACK_DBT_TARGET": environment.dbt_target,
         "CHARGEBACK_DUCKDB_PATH": str(environment.duckdb_path),
+        "CHARGEBACK_DUCKDB_MEMORY_LIMIT": environment.duckdb_memory_limit,
     }
 
 

@@ -15,6 +15,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     """The embedded warehouse file the ingestion writes raw tables into (dbt writes the rest)."""
 
     path: str
+    memory_limit: str = "3GB"
 
 
 def build_resources(environment: Environment) -> dict[str, object]:
@@ -22,5 +23,5 @@ def build_resources(environment: Environment) -> dict[str, object]:
     os.environ.update(dbt_subprocess_env(environment))
     return {
         "dbt": DbtCliResource(project_dir=dbt_project, target=environment.dbt_target),
-        "warehouse": DuckDBWarehouse(path=str(environment.duckdb_path)),
+        "warehouse": DuckDBWarehouse(path=str(environment.duckdb_path), memory_limit=environment.duckdb_memory_limit),
     }

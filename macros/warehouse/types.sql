@@ -21,13 +21,13 @@
 {% macro default__fixed9(expression) -%}printf('%.9f', {{ expression }}){%- endmacro %}
 {% macro bigquery__fixed9(expression) -%}format('%.9f', {{ expression }}){%- endmacro %}
 
-{# UTC timestamp as text with six-digit microseconds: part of the stable line item key. #}
-{% macro format_timestamp_micros(expression) -%}
-    {{ return(adapter.dispatch('format_timestamp_micros')(expression)) }}
+{# A UTC timestamp as microseconds since the epoch, as text: part of the stable line item key. #}
+{% macro timestamp_micros_text(expression) -%}
+    {{ return(adapter.dispatch('timestamp_micros_text')(expression)) }}
 {%- endmacro %}
 
-{% macro default__format_timestamp_micros(expression) -%}strftime({{ expression }}, '%Y-%m-%d %H:%M:%S.%f'){%- endmacro %}
-{% macro bigquery__format_timestamp_micros(expression) -%}format_timestamp('%Y-%m-%d %H:%M:%E6S', {{ expression }}, 'UTC'){%- endmacro %}
+{% macro default__timestamp_micros_text(expression) -%}cast(epoch_us({{ expression }}) as varchar){%- endmacro %}
+{% macro bigquery__timestamp_micros_text(expression) -%}cast(unix_micros({{ expression }}) as string){%- endmacro %}
 
 {# `select *` without some columns: DuckDB says EXCLUDE, BigQuery says EXCEPT. #}
 {% macro star_except(columns) -%}

@@ -32,7 +32,7 @@ def gcp_billing_export(
     context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [current_environment().landing_dir]
-    results = ingest_gcp_files(Path(warehouse.path), paths)
+    results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
     for result in results:
         context.log.info(
             f"{result.extract}: {result.rows_loaded:,} rows from {len(result.files)} files, "

@@ -112,9 +112,10 @@ def discover_extracts(paths: Sequence[Path]) -> list[list[Path]]:
 
 # --------------------------------------------------------------------------- entry points
 
-def ingest_gcp_files(db_path: Path, paths: Sequence[Path]) -> list[IngestionResult]:
+def ingest_gcp_files(db_path: Path, paths: Sequence[Path], memory_limit: str = "3GB") -> list[IngestionResult]:
     """Load every extract found in `paths`, each in its own transaction."""
     con = duckdb.connect(str(db_path), config={
+        "memory_limit": memory_limit,
         # Rows need no order in the raw table; dropping it lets DuckDB stream with less memory.
         "preserve_insertion_order": False,
         "checkpoint_threshold": "1GB",

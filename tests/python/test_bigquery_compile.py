@@ -39,6 +39,7 @@ DUCKDB_ONLY = {
     "EXCLUDE": re.compile(r"\*\s*exclude\s*\(", re.IGNORECASE),
     "printf": re.compile(r"\bprintf\s*\("),
     "strftime": re.compile(r"\bstrftime\s*\("),
+    "epoch_us": re.compile(r"\bepoch_us\s*\("),
     "varchar": re.compile(r"\bvarchar\b", re.IGNORECASE),
     "decimal(": re.compile(r"\bdecimal\s*\(", re.IGNORECASE),
 }

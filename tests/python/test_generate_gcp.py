@@ -183,8 +183,9 @@ def test_line_item_key_string_format():
            "export_time": "2026-07-01 18:02:11.1 UTC", "cost_type": "regular", "cost": 1.5,
            "usage": {"amount": 3600.0}, "location": {"location": "us-central1"}}
     key = line_item_key_string(row)
-    assert key == ("A-B-C|S|K|||us-central1|2026-07-01 13:00:00.000000|2026-07-01 14:00:00.000000|"
-                   "2026-07-01 18:02:11.100000|regular||1.500000000|3600.000000000")
+    # timestamps as microseconds since the epoch: 2026-07-01 13:00:00 UTC = 1782910800 s
+    assert key == ("A-B-C|S|K|||us-central1|1782910800000000|1782914400000000|"
+                   "1782928931100000|regular||1.500000000|3600.000000000")
     assert line_item_id(row) == hashlib.md5(key.encode()).hexdigest()
 
 

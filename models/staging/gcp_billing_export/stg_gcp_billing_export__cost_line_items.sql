@@ -67,8 +67,8 @@ flattened as (
         {{ dbt.hash(line_item_key([
             'billing_account_id', 'service.id', 'sku.id', 'project.id', 'resource.global_name',
             'location.location',
-            format_timestamp_micros('usage_start_time'), format_timestamp_micros('usage_end_time'),
-            format_timestamp_micros('export_time'),
+            timestamp_micros_text('usage_start_time'), timestamp_micros_text('usage_end_time'),
+            timestamp_micros_text('export_time'),
             'cost_type', 'adjustment_info.id', fixed9('cost'), fixed9('usage.amount'),
         ])) }} as line_item_id,
         concat(substr(invoice.month, 1, 4), '-', substr(invoice.month, 5, 2)) as invoice_month
