@@ -1,12 +1,14 @@
 """The `chargeback` command: the Dagster jobs, headless, step by step.
 
     chargeback demo [--rows N] [--seed S]
+    chargeback check-config [--seeds-dir DIR]
     chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet]
     chargeback ingest gcp PATH...
     chargeback build
     chargeback report [--ground-truth DIR]
 
 `ingest`, `build` and `demo` run the same jobs that the Dagster UI and the schedule run.
+`build` (and so `demo`) checks the configuration seeds first and stops on any problem.
 """
 
 from __future__ import annotations
@@ -57,6 +59,24 @@ def run_job(job_name: str, run_config=None) -> bool:
     return False
 
 
+def configuration_is_valid(seeds_dir: Path = PROJECT_ROOT / "seeds") -> bool:
+    """Check the configuration seeds; print every problem (seed, row, column, what) to stderr."""
+    from orchestration.configuration import check_configuration
+
+    problems = check_configuration(seeds_dir)
+    if not problems:
+        print(f"[chargeback] configuration in {seeds_dir} is valid", flush=True)
+        return True
+    print(f"[chargeback] {len(problems)} configuration problem(s) in {seeds_dir}:", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return False
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    return 0 if configuration_is_valid(Path(args.seeds_dir)) else 1
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from orchestration.generate.gcp import generate_gcp_export
 
@@ -80,6 +100,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    # build_job checks the configuration itself before dbt runs (see transform/checks.py).
     return 0 if run_job("build_job") else 1
 
 
@@ -98,6 +119,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from orchestration.ingestion.assets import ingestion_run_config
     from orchestration.reporting import render_report
 
+    # Fail before generating anything; build_job would check again, too late to save the wait.
+    if not configuration_is_valid():
+        return 1
     out = DEMO_EXPORT_DIR
     if out.exists():
         shutil.rmtree(out)
@@ -120,6 +144,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--rows", type=int, default=200_000)
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=cmd_demo)
+
+    check_config = commands.add_parser(
+        "check-config", help="check the configuration seeds (teams, aliases, rules, pools) and list every problem"
+    )
+    check_config.add_argument("--seeds-dir", default=str(PROJECT_ROOT / "seeds"), help="default: the project's seeds/")
+    check_config.set_defaults(func=cmd_check_config)
 
     generate = commands.add_parser("generate", help="generate a realistic billing export")
     generate_sources = generate.add_subparsers(dest="source", required=True)

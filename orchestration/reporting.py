@@ -97,7 +97,7 @@ def attribution_accuracy(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path)
     """Compare each line item's team with the ground truth written by the generator.
 
     Cost whose true owner is `shared` (support, account-level networking) belongs to no one
-    team, so it is reported apart and left out of the share.
+    team, so it is reported apart and left out of the team share (the shared-cost pools split it).
     """
     pattern = str(ground_truth_dir / "*.parquet")
     row = con.execute(
@@ -106,7 +106,8 @@ def attribution_accuracy(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path)
         joined as (
             select items.effective_cost, items.team, items.workload_phase, truth.true_team, truth.true_phase
             from {MARTS}.fct_cost_line_items as items
-            left join truth using (line_item_id)
+            -- shares split from a pooled line item all answer to the source's truth
+            left join truth on truth.line_item_id = items.source_line_item_id
         )
         select
             count(true_team),

@@ -42,8 +42,14 @@ def _query(warehouse: Path, sql: str):
         return con.execute(sql).fetchall()
 
 
-def test_every_row_is_one_line_item(warehouse):
-    assert _query(warehouse, "select count(*), count(distinct line_item_id) from marts.fct_cost_line_items") == [(6, 6)]
+def test_every_row_is_one_line_item_or_its_shares(warehouse):
+    # The Support and rounding-error rows are split across teams by the shared-cost pools.
+    [(sources, unsplit, ids, rows)] = _query(
+        warehouse,
+        "select count(distinct source_line_item_id), count(*) filter (where line_item_id = source_line_item_id), "
+        "count(distinct line_item_id), count(*) from marts.fct_cost_line_items",
+    )
+    assert sources == 6 and ids == rows and unsplit < 6 < rows
 
 
 def test_money_matches_the_file_to_the_cent(warehouse):
@@ -60,15 +66,24 @@ def test_attribution_of_real_rows(warehouse):
         for resource, cost_type, team, method, reason, label, phase in _query(
             warehouse,
             "select resource_name, cost_type, team, allocation_method, unallocated_reason, team_label_value, workload_phase "
-            "from marts.fct_cost_line_items where cost_type <> 'adjustment' or resource_name is null",
+            "from marts.fct_cost_line_items where allocation_method not like 'shared:%'",
         )
     )
     assert rows["fm-pretrain-a100-7"] == ("foundation-models", "tag:resource_label", None, "Foundation Models", "training")
     assert rows["ranker-endpoint"] == ("inference-platform", "tag:project_label", None, "inference-platform", "inference")
     assert rows["tax"][:2] == ("foundation-models", "tag:project_label")
-    assert rows["rounding_error"][:3] == ("unallocated", "unallocated", "no_team_label")
-    adjustment = _query(warehouse, "select team, unallocated_reason, team_label_value, charge_category, charge_class from marts.fct_cost_line_items where cost_type = 'adjustment'")
-    assert adjustment == [("unallocated", "unknown_team_value", "fnd-models", "Adjustment", "Correction")]
+    # The unknown resource label value falls through to the project's team label.
+    assert rows["adjustment"][:3] == ("foundation-models", "tag:project_label", None)
+    [(charge_category, charge_class)] = _query(
+        warehouse, "select charge_category, charge_class from marts.fct_cost_line_items where cost_type = 'adjustment'"
+    )
+    assert (charge_category, charge_class) == ("Adjustment", "Correction")
+    pools = dict(_query(
+        warehouse,
+        "select cost_type || ':' || service_name, list(distinct allocation_method) from marts.fct_cost_line_items "
+        "where allocation_method like 'shared:%' group by 1",
+    ))
+    assert set(pools) == {"regular:Support", "rounding_error:Invoice"}
 
 
 def test_nested_values_survive(warehouse):

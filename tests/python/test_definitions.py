@@ -10,7 +10,8 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 
-MARTS = {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily", "dim_teams"}
+MARTS = {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
+         "fct_unattributed_costs", "dim_teams"}
 
 
 def _graph():
@@ -29,7 +30,9 @@ def test_graph_runs_from_the_export_to_the_marts():
     staging = graph.get(dg.AssetKey(["stg_gcp_billing_export__cost_line_items"]))
     assert GCP_BILLING_EXPORT in staging.parent_keys
     line_items = graph.get(dg.AssetKey(["fct_cost_line_items"]))
-    assert dg.AssetKey(["int_cost_line_items_attributed"]) in line_items.parent_keys
+    assert dg.AssetKey(["int_cost_line_items_allocated"]) in line_items.parent_keys
+    allocated = graph.get(dg.AssetKey(["int_cost_line_items_allocated"]))
+    assert dg.AssetKey(["int_cost_line_items_attributed"]) in allocated.parent_keys
 
 
 def test_asset_groups():

@@ -1,12 +1,27 @@
 {#
   Every line item with its owning team and workload phase, and how each was decided.
 
-  Team, first hit wins: resource label → project label → unallocated. A label whose value
-  maps to no known team stops the chain: the row is unallocated with reason
-  `unknown_team_value` and the value is kept, so owners can fix it at the source.
+  Team, first link that yields a KNOWN team wins (allocation_method):
+    1. resource label                                   tag:resource_label
+    2. resource-manager tag on the resource, then an
+       inherited one (project, folder, organization)    tag:resource_tag / tag:inherited_tag
+    3. GKE cost allocation label `k8s-label/<team key>`,
+       else the `k8s-namespace`                         tag:kubernetes_label
+    4. project label                                    tag:project_label
+    5. nearest mapped ancestor (seeds/ancestor_teams)   rule:ancestor:<resource_name>
+    6. first matching virtual-tag rule that sets a team rule:<rule_id>
+    7. unallocated
+  A value that maps to no known team does not stop the chain: a later link may still decide
+  (a typo on the resource, a team label on its project). When none does, the row is unallocated
+  with reason `unknown_team_value`, and team_label_value keeps the first value seen so owners
+  can fix it at the source; with no value at all the reason is `no_team_label`.
 
-  Phase: resource phase label → project phase label → first matching phase rule →
-  unclassified. A phase label with an unknown value falls through to the rules.
+  Phase: resource phase label → project phase label → first virtual-tag rule that sets a phase
+  → first phase rule (seeds/workload_phase_rules) → unclassified. A phase label with an
+  unknown value falls through to the rules.
+
+  Every lookup is resolved once per distinct set or signature upstream; here each line item
+  only joins small tables.
 #}
 with
 
@@ -22,21 +37,21 @@ label_values as (
 
 ),
 
-team_aliases as (
+tag_values as (
 
-    select
-        {{ normalize_team_value('alias') }} as alias,
-        team
-    from {{ ref('team_aliases') }}
+    select * from {{ ref('int_resource_tag_sets_resolved') }}
 
 ),
 
-phase_aliases as (
+ancestor_teams as (
 
-    select
-        {{ normalize_phase_value('alias') }} as alias,
-        workload_phase
-    from {{ ref('workload_phase_aliases') }}
+    select * from {{ ref('int_project_ancestor_teams') }}
+
+),
+
+virtual_tag_matches as (
+
+    select * from {{ ref('int_virtual_tag_rule_matches') }}
 
 ),
 
@@ -46,83 +61,116 @@ phase_rule_matches as (
 
 ),
 
-labelled as (
+resolved as (
 
     select
         line_items.*,
-        resource_values.team_value as resource_team_value,
-        project_values.team_value as project_team_value,
-        resource_values.phase_value as resource_phase_value,
-        project_values.phase_value as project_phase_value
+        resource_values.team_value as resource_label_value,
+        resource_values.team as resource_label_team,
+        tag_values.resource_tag_value,
+        tag_values.resource_tag_team,
+        tag_values.inherited_tag_value,
+        tag_values.inherited_tag_team,
+        resource_values.k8s_team_value as kubernetes_label_value,
+        resource_values.k8s_team as kubernetes_label_team,
+        project_values.team_value as project_label_value,
+        project_values.team as project_label_team,
+        ancestor_teams.ancestor_resource_name,
+        ancestor_teams.team as ancestor_team,
+        virtual_tag_matches.team_rule_id,
+        virtual_tag_matches.team as virtual_tag_team,
+        virtual_tag_matches.phase_rule_id as virtual_tag_phase_rule_id,
+        virtual_tag_matches.workload_phase as virtual_tag_phase,
+        resource_values.workload_phase as resource_phase,
+        project_values.workload_phase as project_phase,
+        phase_rule_matches.rule_id as phase_rule_id,
+        phase_rule_matches.workload_phase as rule_phase
     from line_items
     left join label_values as resource_values
         on {{ label_set_key('line_items.resource_labels') }} = resource_values.label_set_key
     left join label_values as project_values
         on {{ label_set_key('line_items.project_labels') }} = project_values.label_set_key
-
-),
-
-resolved as (
-
-    select
-        labelled.*,
-        resource_team.team as resource_team,
-        project_team.team as project_team,
-        resource_phase.workload_phase as resource_phase,
-        project_phase.workload_phase as project_phase,
-        phase_rule_matches.rule_id as phase_rule_id,
-        phase_rule_matches.workload_phase as rule_phase
-    from labelled
-    left join team_aliases as resource_team
-        on {{ normalize_team_value('labelled.resource_team_value') }} = resource_team.alias
-    left join team_aliases as project_team
-        on {{ normalize_team_value('labelled.project_team_value') }} = project_team.alias
-    left join phase_aliases as resource_phase
-        on {{ normalize_phase_value('labelled.resource_phase_value') }} = resource_phase.alias
-    left join phase_aliases as project_phase
-        on {{ normalize_phase_value('labelled.project_phase_value') }} = project_phase.alias
+    left join tag_values
+        on {{ label_set_key('line_items.resource_tags') }} = tag_values.tag_set_key
+    left join ancestor_teams
+        on coalesce(line_items.sub_account_id, '') = ancestor_teams.sub_account_id
+        and coalesce(line_items.project_ancestry_numbers, '') = ancestor_teams.ancestry_numbers
+    left join virtual_tag_matches
+        on line_items.provider_name = virtual_tag_matches.provider_name
+        and coalesce(line_items.billing_account_id, '') = virtual_tag_matches.billing_account_id
+        and coalesce(line_items.sub_account_id, '') = virtual_tag_matches.sub_account_id
+        and coalesce(line_items.service_name, '') = virtual_tag_matches.service_name
+        and coalesce(line_items.charge_description, '') = virtual_tag_matches.charge_description
+        and coalesce(line_items.resource_name, '') = virtual_tag_matches.resource_name
+        and {{ label_set_key('line_items.resource_labels') }} = virtual_tag_matches.label_set_key
+        and coalesce(cast(line_items.charge_period_start as date), line_items.billing_period_start) >= virtual_tag_matches.valid_from
+        and coalesce(cast(line_items.charge_period_start as date), line_items.billing_period_start) < virtual_tag_matches.valid_to
     left join phase_rule_matches
-        on coalesce(labelled.service_name, '') = phase_rule_matches.service_name
-        and coalesce(labelled.charge_description, '') = phase_rule_matches.charge_description
-        and coalesce(labelled.resource_name, '') = phase_rule_matches.resource_name
+        on coalesce(line_items.service_name, '') = phase_rule_matches.service_name
+        and coalesce(line_items.charge_description, '') = phase_rule_matches.charge_description
+        and coalesce(line_items.resource_name, '') = phase_rule_matches.resource_name
 
 ),
 
 final as (
 
     select
-        {{ star_except(['resource_team', 'project_team', 'resource_phase', 'project_phase', 'phase_rule_id', 'rule_phase']) }},
+        {{ star_except([
+            'resource_label_value', 'resource_label_team', 'resource_tag_value', 'resource_tag_team',
+            'inherited_tag_value', 'inherited_tag_team', 'kubernetes_label_value', 'kubernetes_label_team',
+            'project_label_value', 'project_label_team', 'ancestor_resource_name', 'ancestor_team',
+            'team_rule_id', 'virtual_tag_team', 'virtual_tag_phase_rule_id', 'virtual_tag_phase',
+            'resource_phase', 'project_phase', 'phase_rule_id', 'rule_phase',
+        ]) }},
+
+        coalesce(
+            resource_label_team, resource_tag_team, inherited_tag_team, kubernetes_label_team,
+            project_label_team, ancestor_team, virtual_tag_team, 'unallocated'
+        ) as team,
 
         case
-            when resource_team_value is not null then coalesce(resource_team, 'unallocated')
-            when project_team_value is not null then coalesce(project_team, 'unallocated')
-            else 'unallocated'
-        end as team,
-
-        case
-            when resource_team is not null then 'tag:resource_label'
-            when resource_team_value is null and project_team is not null then 'tag:project_label'
+            when resource_label_team is not null then 'tag:resource_label'
+            when resource_tag_team is not null then 'tag:resource_tag'
+            when inherited_tag_team is not null then 'tag:inherited_tag'
+            when kubernetes_label_team is not null then 'tag:kubernetes_label'
+            when project_label_team is not null then 'tag:project_label'
+            when ancestor_team is not null then concat('rule:ancestor:', ancestor_resource_name)
+            when virtual_tag_team is not null then concat('rule:', team_rule_id)
             else 'unallocated'
         end as allocation_method,
 
         case
-            when resource_team_value is not null and resource_team is null then 'unknown_team_value'
-            when resource_team_value is null and project_team_value is not null and project_team is null then 'unknown_team_value'
-            when resource_team_value is null and project_team_value is null then 'no_team_label'
+            when coalesce(
+                resource_label_team, resource_tag_team, inherited_tag_team, kubernetes_label_team,
+                project_label_team, ancestor_team, virtual_tag_team
+            ) is not null then null
+            when coalesce(
+                resource_label_value, resource_tag_value, inherited_tag_value, kubernetes_label_value,
+                project_label_value
+            ) is not null then 'unknown_team_value'
+            else 'no_team_label'
         end as unallocated_reason,
 
-        coalesce(resource_team_value, project_team_value) as team_label_value,
-
+        -- The value of the link that decided; otherwise the first value seen in chain order
+        -- (for unallocated rows, the first unknown value).
         case
-            when resource_phase is not null then resource_phase
-            when project_phase is not null then project_phase
-            when rule_phase is not null then rule_phase
-            else 'unclassified'
-        end as workload_phase,
+            when resource_label_team is not null then resource_label_value
+            when resource_tag_team is not null then resource_tag_value
+            when inherited_tag_team is not null then inherited_tag_value
+            when kubernetes_label_team is not null then kubernetes_label_value
+            when project_label_team is not null then project_label_value
+            else coalesce(
+                resource_label_value, resource_tag_value, inherited_tag_value, kubernetes_label_value,
+                project_label_value
+            )
+        end as team_label_value,
+
+        coalesce(resource_phase, project_phase, virtual_tag_phase, rule_phase, 'unclassified') as workload_phase,
 
         case
             when resource_phase is not null then 'tag:resource_label'
             when project_phase is not null then 'tag:project_label'
+            when virtual_tag_phase is not null then concat('rule:', virtual_tag_phase_rule_id)
             when rule_phase is not null then concat('rule:', phase_rule_id)
             else 'unclassified'
         end as phase_method

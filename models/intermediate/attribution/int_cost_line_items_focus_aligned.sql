@@ -65,6 +65,9 @@ gcp_focus_aligned as (
         gcp_line_items.credits_other,
         gcp_line_items.resource_labels,
         gcp_line_items.project_labels,
+        gcp_line_items.resource_tags,
+        gcp_line_items.project_ancestors,
+        gcp_line_items.project_ancestry_numbers,
         gcp_line_items.export_time
 
     from gcp_line_items

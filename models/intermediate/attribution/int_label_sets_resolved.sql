@@ -1,7 +1,9 @@
 {#
   The team and phase label values of each distinct set of labels (resource or project labels)
-  of the line items. A bill has millions of rows but a few thousand distinct label sets, so
-  labels are normalised and looked up once per set; line items join back on the set.
+  of the line items, and the known team and phase each maps to. A bill has millions of rows but
+  a few thousand distinct label sets, so labels are normalised and looked up once per set; line
+  items join back on the set. The Kubernetes team value (GKE cost allocation labels) is looked
+  up here too: it lives in the resource labels.
 #}
 with
 
@@ -14,6 +16,24 @@ line_items as (
 tag_key_lists as (
 
     select * from {{ ref('int_tag_key_lists') }}
+
+),
+
+team_aliases as (
+
+    select
+        {{ normalize_team_value('alias') }} as alias,
+        team
+    from {{ ref('team_aliases') }}
+
+),
+
+phase_aliases as (
+
+    select
+        {{ normalize_phase_value('alias') }} as alias,
+        workload_phase
+    from {{ ref('workload_phase_aliases') }}
 
 ),
 
@@ -35,14 +55,35 @@ label_sets as (
 
 ),
 
-final as (
+label_values as (
 
     select
         label_sets.label_set_key,
         {{ label_lookup('label_sets.labels', 'tag_key_lists.team_keys') }} as team_value,
+        {{ label_lookup('label_sets.labels', 'tag_key_lists.k8s_team_keys') }} as k8s_team_value,
         {{ label_lookup('label_sets.labels', 'tag_key_lists.phase_keys') }} as phase_value
     from label_sets
     cross join tag_key_lists
+
+),
+
+final as (
+
+    select
+        label_values.label_set_key,
+        label_values.team_value,
+        label_team.team,
+        label_values.k8s_team_value,
+        k8s_team.team as k8s_team,
+        label_values.phase_value,
+        label_phase.workload_phase
+    from label_values
+    left join team_aliases as label_team
+        on {{ normalize_team_value('label_values.team_value') }} = label_team.alias
+    left join team_aliases as k8s_team
+        on {{ normalize_team_value('label_values.k8s_team_value') }} = k8s_team.alias
+    left join phase_aliases as label_phase
+        on {{ normalize_phase_value('label_values.phase_value') }} = label_phase.alias
 
 )
 

@@ -1,12 +1,13 @@
 {#
   Every cost line, FOCUS-aligned (snake_case FOCUS names), with its team, workload phase and
-  how each was decided. One row per source line item.
+  how each was decided. One row per source line item, or, for a line item a shared-cost pool
+  splits, one row per recipient team (source_line_item_id links them to the source).
 #}
 with
 
-attributed as (
+allocated as (
 
-    select * from {{ ref('int_cost_line_items_attributed') }}
+    select * from {{ ref('int_cost_line_items_allocated') }}
 
 ),
 
@@ -14,6 +15,7 @@ final as (
 
     select
         line_item_id,
+        source_line_item_id,
         source_system,
         provider_name,
         billing_account_id,
@@ -54,12 +56,14 @@ final as (
         team,
         workload_phase,
         allocation_method,
+        shared_pool_id,
+        allocation_share,
         phase_method,
         unallocated_reason,
         team_label_value,
         export_time
 
-    from attributed
+    from allocated
 
 )
 

@@ -27,6 +27,7 @@ flattened as (
         project.name as project_name,
         project.labels as project_labels,
         project.ancestry_numbers as project_ancestry_numbers,
+        project.ancestors as project_ancestors,
         labels as resource_labels,
         system_labels,
         tags as resource_tags,

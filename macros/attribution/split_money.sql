@@ -1,0 +1,19 @@
+{#
+  One recipient's part of a money amount split by a shared-cost pool, exact to the money scale.
+
+  Recipients are put in a fixed order (largest share first, ties by team) and each gets
+      round(amount × cumulative share through it, 9) − round(amount × cumulative share before it, 9).
+  Each part is within 10^-9 of amount × share, and the parts telescope: they add up to
+  round(amount × 1, 9) − round(amount × 0, 9) = amount, to the last decimal, for any sign. The
+  rounding remainder thus lands deterministically, and no window over the split rows is needed.
+#}
+{% macro split_money(amount, share_before, share_through) -%}
+    ({{ to_money('round((' ~ amount ~ ') * (' ~ share_through ~ '), 9)') }} - {{ to_money('round((' ~ amount ~ ') * (' ~ share_before ~ '), 9)') }})
+{%- endmacro %}
+
+{# The money columns of a line item: every one is split, so each split adds back to its source row. #}
+{% macro line_item_money_columns() -%}
+    {{ return(['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost', 'credits_total',
+               'credits_committed_use', 'credits_sustained_use', 'credits_promotion', 'credits_discount',
+               'credits_other']) }}
+{%- endmacro %}

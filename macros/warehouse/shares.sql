@@ -1,0 +1,28 @@
+{#
+  Allocation shares for shared-cost pools. A share multiplies money, so it is an exact decimal
+  with more places than money: DECIMAL(38,15) in DuckDB (a money amount times a share still
+  fits 38 digits up to 10^14), BIGNUMERIC in BigQuery (NUMERIC has only 9 places).
+#}
+{% macro share_type() -%}
+    {{ return(adapter.dispatch('share_type')()) }}
+{%- endmacro %}
+
+{% macro default__share_type() -%}decimal(38,15){%- endmacro %}
+{% macro bigquery__share_type() -%}bignumeric{%- endmacro %}
+
+{#
+  numerator / denominator as a share. DuckDB divides decimals in double precision; BigQuery
+  divides NUMERIC at 9 places, so it divides BIGNUMERICs instead. x / x is exactly 1 on both,
+  which the exact split in split_money() relies on.
+#}
+{% macro share_ratio(numerator, denominator) -%}
+    {{ return(adapter.dispatch('share_ratio')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__share_ratio(numerator, denominator) -%}
+    cast(({{ numerator }}) / ({{ denominator }}) as {{ share_type() }})
+{%- endmacro %}
+
+{% macro bigquery__share_ratio(numerator, denominator) -%}
+    (cast({{ numerator }} as bignumeric) / cast({{ denominator }} as bignumeric))
+{%- endmacro %}

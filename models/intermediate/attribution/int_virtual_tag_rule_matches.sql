@@ -1,0 +1,233 @@
+{#
+  The first virtual-tag rule (seeds/virtual_tag_rules.csv, lowest priority first) that sets a
+  team, and the first that sets a phase, for each distinct rule signature of the line items:
+  (provider, billing account, sub-account, service, charge description, resource name,
+  resource label set).
+
+  Rules are matched once per signature, not per line item. Date-limited rule rows (valid_from
+  inclusive, valid_to exclusive, on the UTC date of charge_period_start) split a signature's
+  time line into intervals at their boundaries; each interval gets its own winners. A signature
+  that only undated rules match has one interval, 0001-01-01 to 9999-12-31, so line items join on
+  the signature and a date range and each finds exactly one interval.
+#}
+with
+
+line_items as (
+
+    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+
+),
+
+rules as (
+
+    select
+        rule_id,
+        priority,
+        lower(provider_name) as provider_name,
+        billing_account_id,
+        lower(sub_account_pattern) as sub_account_pattern,
+        lower(service_pattern) as service_pattern,
+        lower(sku_pattern) as sku_pattern,
+        lower(resource_pattern) as resource_pattern,
+        {{ normalize_tag_key('label_key') }} as label_key,
+        lower(label_value_pattern) as label_value_pattern,
+        team,
+        workload_phase,
+        valid_from,
+        valid_to
+    from {{ ref('virtual_tag_rules') }}
+
+),
+
+signatures as (
+
+    select
+        provider_name,
+        coalesce(billing_account_id, '') as billing_account_id,
+        coalesce(sub_account_id, '') as sub_account_id,
+        coalesce(service_name, '') as service_name,
+        coalesce(charge_description, '') as charge_description,
+        coalesce(resource_name, '') as resource_name,
+        {{ label_set_key('resource_labels') }} as label_set_key,
+        {{ dbt.any_value('resource_labels') }} as resource_labels
+    from line_items
+    group by 1, 2, 3, 4, 5, 6, 7
+
+),
+
+-- Signatures times rules: both are small. The conditions sit in `where` because BigQuery
+-- does not take the label subquery in a join condition.
+candidates as (
+
+    select
+        signatures.provider_name,
+        signatures.billing_account_id,
+        signatures.sub_account_id,
+        signatures.service_name,
+        signatures.charge_description,
+        signatures.resource_name,
+        signatures.label_set_key,
+        rules.rule_id,
+        rules.priority,
+        rules.team,
+        rules.workload_phase,
+        rules.valid_from,
+        rules.valid_to
+    from signatures
+    cross join rules
+    where (rules.provider_name is null or lower(signatures.provider_name) = rules.provider_name)
+        and (rules.billing_account_id is null or signatures.billing_account_id = rules.billing_account_id)
+        and (rules.sub_account_pattern is null or lower(signatures.sub_account_id) like rules.sub_account_pattern)
+        and (rules.service_pattern is null or lower(signatures.service_name) like rules.service_pattern)
+        and (rules.sku_pattern is null or lower(signatures.charge_description) like rules.sku_pattern)
+        and (rules.resource_pattern is null or lower(signatures.resource_name) like rules.resource_pattern)
+        and {{ labels_match('signatures.resource_labels', 'rules.label_key', 'rules.label_value_pattern') }}
+
+),
+
+-- Interval starts: the beginning of time, and every date a matching rule row starts or ends.
+interval_starts as (
+
+    select distinct
+        provider_name, billing_account_id, sub_account_id, service_name, charge_description,
+        resource_name, label_set_key,
+        cast('0001-01-01' as date) as valid_from
+    from candidates
+
+    union distinct
+
+    select
+        provider_name, billing_account_id, sub_account_id, service_name, charge_description,
+        resource_name, label_set_key,
+        valid_from
+    from candidates
+    where valid_from is not null
+
+    union distinct
+
+    select
+        provider_name, billing_account_id, sub_account_id, service_name, charge_description,
+        resource_name, label_set_key,
+        valid_to
+    from candidates
+    where valid_to is not null
+
+),
+
+intervals as (
+
+    select
+        *,
+        coalesce(
+            lead(valid_from) over (
+                partition by provider_name, billing_account_id, sub_account_id, service_name,
+                    charge_description, resource_name, label_set_key
+                order by valid_from
+            ),
+            cast('9999-12-31' as date)
+        ) as valid_to
+    from interval_starts
+
+),
+
+-- A rule row covers an interval entirely or not at all: intervals break at every rule date.
+interval_candidates as (
+
+    select
+        intervals.provider_name,
+        intervals.billing_account_id,
+        intervals.sub_account_id,
+        intervals.service_name,
+        intervals.charge_description,
+        intervals.resource_name,
+        intervals.label_set_key,
+        intervals.valid_from,
+        intervals.valid_to,
+        candidates.rule_id,
+        candidates.priority,
+        candidates.team,
+        candidates.workload_phase
+    from intervals
+    inner join candidates
+        on intervals.provider_name = candidates.provider_name
+        and intervals.billing_account_id = candidates.billing_account_id
+        and intervals.sub_account_id = candidates.sub_account_id
+        and intervals.service_name = candidates.service_name
+        and intervals.charge_description = candidates.charge_description
+        and intervals.resource_name = candidates.resource_name
+        and intervals.label_set_key = candidates.label_set_key
+        and (candidates.valid_from is null or candidates.valid_from <= intervals.valid_from)
+        and (candidates.valid_to is null or candidates.valid_to >= intervals.valid_to)
+
+),
+
+team_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by provider_name, billing_account_id, sub_account_id, service_name,
+                charge_description, resource_name, label_set_key, valid_from
+            order by priority, rule_id
+        ) as match_rank
+    from interval_candidates
+    where team is not null
+
+),
+
+phase_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by provider_name, billing_account_id, sub_account_id, service_name,
+                charge_description, resource_name, label_set_key, valid_from
+            order by priority, rule_id
+        ) as match_rank
+    from interval_candidates
+    where workload_phase is not null
+
+),
+
+final as (
+
+    select
+        intervals.provider_name,
+        intervals.billing_account_id,
+        intervals.sub_account_id,
+        intervals.service_name,
+        intervals.charge_description,
+        intervals.resource_name,
+        intervals.label_set_key,
+        intervals.valid_from,
+        intervals.valid_to,
+        team_ranked.rule_id as team_rule_id,
+        team_ranked.team,
+        phase_ranked.rule_id as phase_rule_id,
+        phase_ranked.workload_phase
+    from intervals
+    left join team_ranked
+        on intervals.provider_name = team_ranked.provider_name
+        and intervals.billing_account_id = team_ranked.billing_account_id
+        and intervals.sub_account_id = team_ranked.sub_account_id
+        and intervals.service_name = team_ranked.service_name
+        and intervals.charge_description = team_ranked.charge_description
+        and intervals.resource_name = team_ranked.resource_name
+        and intervals.label_set_key = team_ranked.label_set_key
+        and intervals.valid_from = team_ranked.valid_from
+        and team_ranked.match_rank = 1
+    left join phase_ranked
+        on intervals.provider_name = phase_ranked.provider_name
+        and intervals.billing_account_id = phase_ranked.billing_account_id
+        and intervals.sub_account_id = phase_ranked.sub_account_id
+        and intervals.service_name = phase_ranked.service_name
+        and intervals.charge_description = phase_ranked.charge_description
+        and intervals.resource_name = phase_ranked.resource_name
+        and intervals.label_set_key = phase_ranked.label_set_key
+        and intervals.valid_from = phase_ranked.valid_from
+        and phase_ranked.match_rank = 1
+    where team_ranked.rule_id is not null or phase_ranked.rule_id is not null
+
+)
+
+select * from final
