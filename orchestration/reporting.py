@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 MARTS = "marts"
+CENT_HALF = Decimal("0.005")
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,15 @@ def chargeback_by_team_and_phase(con: duckdb.DuckDBPyConnection, invoice_month: 
 
 
 def tag_coverage(con: duckdb.DuckDBPyConnection, invoice_month: str) -> list[tuple]:
-    """Per currency: effective cost, and the shares attributed by tags, by rules, and unallocated."""
+    """Per currency: effective cost, and the shares attributed by tags, by rules, split from
+    shared-cost pools, and unallocated."""
     return con.execute(
         f"""
         select billing_currency,
                sum(effective_cost),
                sum(case when allocation_method like 'tag:%' then effective_cost else 0 end) / sum(effective_cost),
                sum(case when allocation_method like 'rule:%' then effective_cost else 0 end) / sum(effective_cost),
+               sum(case when allocation_method like 'shared:%' then effective_cost else 0 end) / sum(effective_cost),
                sum(case when allocation_method = 'unallocated' then effective_cost else 0 end) / sum(effective_cost)
         from {MARTS}.fct_cost_line_items
         where invoice_month = ?
@@ -141,13 +144,15 @@ def render_report(db_path: Path, ground_truth_dir: Path | None = None) -> str:
         lines.append(f"Chargeback for invoice month {month} (effective cost, by team and workload phase)")
         lines.append(f"{'currency':<9}{'team':<22}{'phase':<18}{'direct':>16}{'shared':>16}{'total':>16}")
         for currency, team, phase, direct, shared, total in chargeback_by_team_and_phase(con, month):
+            if abs(direct) < CENT_HALF and abs(shared) < CENT_HALF:
+                continue  # e.g. a team's share of a pool that is a fraction of a cent
             lines.append(f"{currency:<9}{team:<22}{phase:<18}{_money(direct)}{_money(shared)}{_money(total)}")
         lines.append("")
         lines.append(f"Tag coverage, {month} (share of effective cost)")
-        for currency, total, by_tags, by_rules, unallocated in tag_coverage(con, month):
+        for currency, total, by_tags, by_rules, shared, unallocated in tag_coverage(con, month):
             lines.append(
                 f"  {currency}: {_money(total).strip()} in all; by tags {by_tags:.2%}, by rules {by_rules:.2%}, "
-                f"unallocated {unallocated:.2%}"
+                f"shared pools {shared:.2%}, unallocated {unallocated:.2%}"
             )
         reasons = unallocated_reasons(con, month)
         if reasons:
