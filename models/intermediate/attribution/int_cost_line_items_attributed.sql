@@ -65,6 +65,7 @@ resolved as (
 
     select
         line_items.*,
+        resource_values.labels_json as resource_labels_json,
         resource_values.team_value as resource_label_value,
         resource_values.team as resource_label_team,
         tag_values.resource_tag_value,

@@ -61,7 +61,9 @@ label_values as (
         label_sets.label_set_key,
         {{ label_lookup('label_sets.labels', 'tag_key_lists.team_keys') }} as team_value,
         {{ label_lookup('label_sets.labels', 'tag_key_lists.k8s_team_keys') }} as k8s_team_value,
-        {{ label_lookup('label_sets.labels', 'tag_key_lists.phase_keys') }} as phase_value
+        {{ label_lookup('label_sets.labels', 'tag_key_lists.phase_keys') }} as phase_value,
+        -- FOCUS Tags text, built once per set rather than once per line item.
+        {{ labels_to_json('label_sets.labels') }} as labels_json
     from label_sets
     cross join tag_key_lists
 
@@ -76,7 +78,8 @@ final as (
         label_values.k8s_team_value,
         k8s_team.team as k8s_team,
         label_values.phase_value,
-        label_phase.workload_phase
+        label_phase.workload_phase,
+        label_values.labels_json
     from label_values
     left join team_aliases as label_team
         on {{ normalize_team_value('label_values.team_value') }} = label_team.alias

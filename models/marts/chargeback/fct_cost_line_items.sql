@@ -52,7 +52,7 @@ final as (
         credits_promotion,
         credits_discount,
         credits_other,
-        {{ labels_to_json('resource_labels') }} as tags,
+        resource_labels_json as tags,
         team,
         workload_phase,
         allocation_method,
