@@ -1,0 +1,82 @@
+"""Run one compiled dbt model's SELECT on hand-made input tables in an in-memory DuckDB.
+
+dbt runs once (`compile_model`), offline against a throwaway DuckDB file; every test example then
+creates the relations the compiled SQL reads (same database, schema and table names) in a fresh
+in-memory database and runs the statement - milliseconds instead of a dbt invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+DATABASE = "w"  # the catalog name DuckDB gives <tmp>/w.duckdb, as written in the compiled SQL
+
+
+def compile_model(model: str, subdir: str) -> str:
+    """The compiled SELECT of `model` (path models/<subdir>/<model>.sql), compiled once, offline."""
+    with tempfile.TemporaryDirectory(prefix="sql-harness-") as tmp:
+        work = Path(tmp)
+        env = dict(os.environ)
+        env.update(
+            CHARGEBACK_DBT_TARGET="duckdb",
+            CHARGEBACK_DUCKDB_PATH=str(work / f"{DATABASE}.duckdb"),
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        command = [
+            str(DBT), "compile", "--profiles-dir", ".", "--target-path", str(work / "target"),
+            "--log-path", str(work / "logs"), "--no-introspect", "-s", model, "--quiet",
+        ]
+        result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"dbt compile failed:\n{result.stdout}\n{result.stderr}")
+        compiled = work / "target" / "compiled" / "ai_chargeback" / "models" / subdir / f"{model}.sql"
+        return compiled.read_text()
+
+
+def referenced_relations(sql: str) -> set[tuple[str, str]]:
+    """(schema, table) of every `"w"."schema"."table"` the compiled SQL reads."""
+    return set(re.findall(rf'"{DATABASE}"\."(\w+)"\."(\w+)"', sql))
+
+
+def new_connection(threads: int = 2) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={"threads": threads, "preserve_insertion_order": False})
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(f"attach ':memory:' as {DATABASE}")
+    return con
+
+
+def create_table(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence[object]],
+) -> None:
+    """Create "w".schema.table with (name, type) columns and insert rows (tuples, None = null)."""
+    con.execute(f'create schema if not exists "{DATABASE}"."{schema}"')
+    ddl = ", ".join(f'"{name}" {type_}' for name, type_ in columns)
+    qualified = f'"{DATABASE}"."{schema}"."{table}"'
+    con.execute(f"create or replace table {qualified} ({ddl})")
+    rows = [tuple(row) for row in rows]
+    if rows:
+        # One statement; values are bound as text and cast by the table's types (exact decimals).
+        row_placeholders = "(" + ", ".join("?" for _ in columns) + ")"
+        con.execute(
+            f"insert into {qualified} values " + ", ".join(row_placeholders for _ in rows),
+            [None if value is None else str(value) for row in rows for value in row],
+        )
+
+def run_select(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
+    cursor = con.execute(sql)
+    names = [description[0] for description in cursor.description]
+    return names, cursor.fetchall()
