@@ -19,6 +19,13 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
+# The line items' money and quantity columns, as the attribution models carry them.
+MONEY_COLUMNS = [
+    "billed_cost", "effective_cost", "list_cost", "contracted_cost", "credits_total",
+    "credits_committed_use", "credits_sustained_use", "credits_promotion", "credits_discount",
+    "credits_other",
+]
+QUANTITY_COLUMNS = ["consumed_quantity", "pricing_quantity"]
 DATABASE = "w"  # the catalog name DuckDB gives <tmp>/w.duckdb, as written in the compiled SQL
 
 

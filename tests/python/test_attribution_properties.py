@@ -25,12 +25,7 @@ from hypothesis import strategies as st
 
 import sql_harness as harness
 
-MONEY = [
-    "billed_cost", "effective_cost", "list_cost", "contracted_cost", "credits_total",
-    "credits_committed_use", "credits_sustained_use", "credits_promotion", "credits_discount",
-    "credits_other",
-]
-QUANTITIES = ["consumed_quantity", "pricing_quantity"]
+MONEY, QUANTITIES = harness.MONEY_COLUMNS, harness.QUANTITY_COLUMNS
 LINE_ITEM_COLUMNS = [
     ("line_item_id", "varchar"),
     ("team", "varchar"),
