@@ -37,21 +37,35 @@ phase_aliases as (
 
 ),
 
+-- Distinct (resource, project) pairs first: one streaming pass over the line items, where a
+-- union of both columns would stack twice as many label arrays before grouping them.
+label_set_pairs as (
+
+    select
+        {{ label_set_key('resource_labels') }} as resource_key,
+        {{ dbt.any_value('resource_labels') }} as resource_labels,
+        {{ label_set_key('project_labels') }} as project_key,
+        {{ dbt.any_value('project_labels') }} as project_labels
+    from line_items
+    group by {{ label_set_key('resource_labels') }}, {{ label_set_key('project_labels') }}
+
+),
+
 all_label_sets as (
 
-    select resource_labels as labels from line_items
+    select resource_key as label_set_key, resource_labels as labels from label_set_pairs
     union all
-    select project_labels as labels from line_items
+    select project_key as label_set_key, project_labels as labels from label_set_pairs
 
 ),
 
 label_sets as (
 
     select
-        {{ label_set_key('labels') }} as label_set_key,
+        label_set_key,
         {{ dbt.any_value('labels') }} as labels
     from all_label_sets
-    group by {{ label_set_key('labels') }}
+    group by label_set_key
 
 ),
 
