@@ -99,13 +99,26 @@
 {% macro bigquery__ordered_string_array(expression, order_by) -%}array_agg({{ expression }} order by {{ order_by }}){%- endmacro %}
 
 {#
-  A value that identifies a set of labels, for grouping and joining: a bill has millions of
-  rows but a few thousand distinct label sets, so labels are resolved once per set. DuckDB
-  groups and joins on lists directly; BigQuery cannot compare arrays, so it uses their JSON.
+  Distinct sets of labels (or tags): a bill has millions of rows but a few thousand distinct
+  sets, so sets are resolved once each, in small lookup tables the line items join.
+
+  label_set_key: the join key of a set. DuckDB: a 64-bit hash, because joining millions of rows
+  on a number is several times faster than on lists of records (a null set hashes like the
+  empty set, and means the same: no labels). BigQuery cannot compare arrays: their JSON text.
+  label_set_grouping: groups the sets exactly - the list itself in DuckDB, the JSON on BigQuery.
+  The lookups group by it and carry label_set_key, so two sets whose hashes collide would give a
+  duplicate key and fail the lookups' unique tests instead of merging silently.
 #}
 {% macro label_set_key(labels) -%}
     {{ return(adapter.dispatch('label_set_key')(labels)) }}
 {%- endmacro %}
 
-{% macro default__label_set_key(labels) -%}{{ labels }}{%- endmacro %}
+{% macro default__label_set_key(labels) -%}hash({{ labels }}){%- endmacro %}
 {% macro bigquery__label_set_key(labels) -%}to_json_string({{ labels }}){%- endmacro %}
+
+{% macro label_set_grouping(labels) -%}
+    {{ return(adapter.dispatch('label_set_grouping')(labels)) }}
+{%- endmacro %}
+
+{% macro default__label_set_grouping(labels) -%}{{ labels }}{%- endmacro %}
+{% macro bigquery__label_set_grouping(labels) -%}to_json_string({{ labels }}){%- endmacro %}

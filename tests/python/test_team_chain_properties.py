@@ -259,6 +259,13 @@ TABLES = [
 ]
 
 
+LOOKUP_KEYS = [
+    ("int_label_sets_resolved", "label_set_key"),
+    ("int_resource_tag_sets_resolved", "tag_set_key"),
+    ("int_virtual_tag_rule_matches", "label_set_key"),
+]
+
+
 def run_model(con, sql: str, data: dict, shuffle_seed: int | None = None) -> list[dict]:
     for key, table, columns in TABLES:  # create or replace: nothing of an earlier run remains
         rows = list(data[key])
@@ -266,6 +273,11 @@ def run_model(con, sql: str, data: dict, shuffle_seed: int | None = None) -> lis
             random.Random(shuffle_seed).shuffle(rows)
         harness.create_table(con, "intermediate", table, columns,
                              [[row[name] for name, _ in columns] for row in rows])
+    # The model joins the lookups on label_set_key(set), a hash in DuckDB
+    # (macros/warehouse/nested_fields.sql): key the stand-in sets the same way.
+    for table, key in LOOKUP_KEYS:
+        relation = f'"{harness.DATABASE}"."intermediate"."{table}"'
+        con.execute(f"create or replace table {relation} as select * replace (hash({key}) as {key}) from {relation}")
     names, rows = harness.run_select(con, sql)
     return [dict(zip(names, row)) for row in rows]
 

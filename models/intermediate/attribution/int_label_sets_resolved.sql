@@ -42,30 +42,29 @@ phase_aliases as (
 label_set_pairs as (
 
     select
-        {{ label_set_key('resource_labels') }} as resource_key,
         {{ dbt.any_value('resource_labels') }} as resource_labels,
-        {{ label_set_key('project_labels') }} as project_key,
         {{ dbt.any_value('project_labels') }} as project_labels
     from line_items
-    group by {{ label_set_key('resource_labels') }}, {{ label_set_key('project_labels') }}
+    group by {{ label_set_grouping('resource_labels') }}, {{ label_set_grouping('project_labels') }}
 
 ),
 
 all_label_sets as (
 
-    select resource_key as label_set_key, resource_labels as labels from label_set_pairs
+    select resource_labels as labels from label_set_pairs
     union all
-    select project_key as label_set_key, project_labels as labels from label_set_pairs
+    select project_labels as labels from label_set_pairs
 
 ),
 
 label_sets as (
 
     select
-        label_set_key,
+        {{ label_set_key(dbt.any_value('labels')) }} as label_set_key,
         {{ dbt.any_value('labels') }} as labels
     from all_label_sets
-    group by label_set_key
+    where labels is not null  -- keyed like the empty set: no labels
+    group by {{ label_set_grouping('labels') }}
 
 ),
 

@@ -31,10 +31,11 @@ team_aliases as (
 tag_sets as (
 
     select
-        {{ label_set_key('resource_tags') }} as tag_set_key,
+        {{ label_set_key(dbt.any_value('resource_tags')) }} as tag_set_key,
         {{ dbt.any_value('resource_tags') }} as tags
     from line_items
-    group by {{ label_set_key('resource_tags') }}
+    where resource_tags is not null  -- keyed like the empty set: no tags
+    group by {{ label_set_grouping('resource_tags') }}
 
 ),
 
