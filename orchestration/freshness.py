@@ -401,6 +401,9 @@ def build_freshness_job():
         FRESHNESS_JOB_NAME,
         selection=dg.AssetSelection.checks(*freshness_check_keys()),
         description="Is the GCP export still arriving? The newest export_time and dbt source freshness.",
+        # One check after the other: dbt-duckdb opens the file for writing, which DuckDB
+        # refuses while the other check holds it open (the multiprocess default runs both at once).
+        executor_def=dg.in_process_executor,
     )
 
 

@@ -284,6 +284,8 @@ def test_definitions_run_the_checks_hourly_in_their_own_job():
     # Not after every ingestion, and never beside dbt's writes in one run.
     for job in ("ingest_gcp_job", "build_job", "daily_chargeback_job"):
         assert not any("freshness" in n for n in nodes[job]), job
+    # In-process: the two checks one after the other, never two DuckDB handles at once.
+    assert defs.resolve_job_def(FRESHNESS_JOB_NAME).executor_def.name == "in_process"
     schedule = defs.resolve_schedule_def("gcp_export_freshness_schedule")
     assert schedule.job_name == FRESHNESS_JOB_NAME
     assert schedule.cron_schedule == "20 * * * *"
