@@ -37,6 +37,7 @@ Why a check of our own rather than Dagster's built-in freshness (checked in Dags
 """
 
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ WAREHOUSE_WRITING_JOBS = ("ingest_gcp_job", "build_job", "daily_chargeback_job")
 DEFAULT_WARN_AFTER = timedelta(hours=36)
 DEFAULT_ERROR_AFTER = timedelta(hours=72)
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # dbt colours its log lines, even as JSON
 _PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 Clock = Callable[[], datetime]
@@ -300,13 +302,23 @@ def dbt_freshness_result(sources_json: Mapping[str, Any] | None, errors: list[st
             description=f"dbt source freshness: pass (max export_time {max_loaded_at})", metadata=metadata,
         )
     severity = dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR
-    what = "the source has no rows" if never_loaded else f"max export_time {max_loaded_at}"
-    message = result.get("message") or "; ".join(errors)
+    if status in ("warn", "error"):
+        what = "the source has no rows" if never_loaded else (
+            f"max export_time {max_loaded_at} is {metadata['lag_hours'].value} h old"
+        )
+        lags = ", ".join(
+            f"{level} {criteria[level]['count']} {criteria[level]['period']}s"
+            for level in ("warn_after", "error_after")
+            if (criteria.get(level) or {}).get("count") is not None
+        )
+        detail = f"{what} ({lags})" if lags else what
+    else:  # runtime error: dbt's own words (a missing table, a lock, credentials)
+        detail = result.get("message") or "; ".join(errors) or "no message"
     return dg.AssetCheckResult(
         check_name=DBT_SOURCE_CHECK,
         passed=False,
         severity=severity,
-        description=f"dbt source freshness: {status} ({what}){': ' + message if message else ''}",
+        description=f"dbt source freshness: {status}: {detail}",
         metadata=metadata,
     )
 
@@ -376,7 +388,7 @@ def build_export_freshness_checks(
             target_path=Path("target") / "source_freshness",
         )
         errors = [
-            str(event.raw_event["info"].get("msg", "")).strip()
+            _ANSI.sub("", str(event.raw_event["info"].get("msg", ""))).strip()
             for event in invocation.stream_raw_events()
             if event.raw_event.get("info", {}).get("level") == "error"
         ]

@@ -115,8 +115,12 @@ def test_dbt_statuses_become_check_results(status, passed, severity):
         "max_loaded_at": "2026-11-20T06:30:00+00:00", "snapshotted_at": "2026-11-23T06:30:00+00:00",
         "max_loaded_at_time_ago_in_s": 72 * 3600.0, "criteria": {"warn_after": {"count": 36, "period": "hour"}},
     }]}
-    result = dbt_freshness_result(sources, [])
+    result = dbt_freshness_result(sources, ["dbt's own words"])
     assert result.passed is passed and (passed or result.severity == severity)
+    if status in ("warn", "error"):
+        assert "72.0 h old (warn_after 36 hours)" in result.description
+    if status == "runtime error":
+        assert "dbt's own words" in result.description
     assert result.metadata["dbt_status"].value == status
     assert result.metadata["lag_hours"].value == 72.0
 
