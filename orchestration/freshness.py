@@ -108,7 +108,9 @@ def thresholds_from_manifest(manifest: Mapping[str, Any], unique_id: str = SOURC
     freshness = source.get("freshness") or source.get("config", {}).get("freshness") or {}
     warn = _period(freshness.get("warn_after"), f"{where} warn_after")
     error = _period(freshness.get("error_after"), f"{where} error_after")
-    # A block with only one level: the missing level is the other one, so it still alerts.
+    # A block with one level still alerts: only error_after means no warning stage (warn at the
+    # same lag, as dbt goes straight to error); only warn_after escalates to ERROR at the later
+    # of 72 h and warn_after (dbt would never error; a stall must end as an error here).
     warn = warn or error or DEFAULT_WARN_AFTER
     error = error or max(warn, DEFAULT_ERROR_AFTER)
     return FreshnessThresholds(warn_after=warn, error_after=error)

@@ -303,3 +303,27 @@ def test_schedule_skips_while_the_warehouse_is_being_written():
         instance.add_run(DagsterRun(job_name="build_job", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED))
         skipped = schedule(dg.build_schedule_context(instance=instance))
         assert isinstance(skipped, dg.SkipReason) and "build_job" in skipped.skip_message
+
+
+def test_busy_warehouse_is_retried_then_reported_not_called_stale(warehouse, tmp_path):
+    """Another process writing (an ingestion, dbt) holds DuckDB's lock: the read waits, then fails
+    with DuckDB's reason; it never turns a busy warehouse into a stale-data verdict."""
+    import subprocess
+    import sys
+
+    from orchestration.freshness import read_duckdb
+
+    busy = tmp_path / "busy.duckdb"
+    busy.write_bytes(warehouse.read_bytes())
+    writer = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys, time; con = duckdb.connect({str(busy)!r}); print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        with pytest.raises(duckdb.IOException, match="lock"):
+            read_duckdb(busy, attempts=2, wait_seconds=0.1)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert read_duckdb(busy).row_count > 0  # once the writer is gone
