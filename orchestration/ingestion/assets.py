@@ -38,6 +38,13 @@ def gcp_billing_export(
             f"{result.extract}: {result.rows_loaded:,} rows from {len(result.files)} files, "
             f"{result.rows_replaced:,} earlier rows replaced, {result.files_skipped} files already loaded"
         )
+        if result.unknown_fields:
+            # Schema drift is normal (Google adds columns): the rows load, the new fields are
+            # named here, in the metadata below and in raw.gcp_ingestion_log.unknown_fields.
+            context.log.warning(
+                f"{result.extract}: fields not in the export schema, loaded without them: "
+                f"{', '.join(result.unknown_fields)}"
+            )
     return dg.MaterializeResult(
         metadata={
             "extracts": len(results),

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import json
 import logging
+import math
 import re
 import uuid
 import zlib
@@ -40,6 +42,11 @@ EXPORT_TABLE_PREFIX = "gcp_billing_export_resource_v1_"
 # Unknown keys are looked for in this many lines per file: a full second pass would cost
 # about as much as the load itself, and a new column appears on every row.
 UNKNOWN_KEY_SAMPLE_LINES = 1000
+
+# Longest NDJSON line (one export row) the reader takes: DuckDB's own default, made explicit so
+# that the diagnosis can name the line beyond it. A real row is a few KB (GCP allows 64 labels per
+# resource); 16 MiB means tens of thousands of labels on one row.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
 class GcpIngestionError(Exception):
@@ -150,7 +157,7 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         # The extract is read into a temporary table first, so that checks, statistics and the
         # keys to replace look at its rows only, never at the whole (growing) raw table.
         _stage_rows(con, ingestion_id, new)
-        _check_identity_fields(con, new)
+        _check_staged_rows(con, new)
         stats = _file_stats(con)
         keys = sorted({(account, day) for _, accounts, days in stats.values()
                        for account in accounts for day in days})
@@ -278,7 +285,8 @@ def _ndjson_select(con: duckdb.DuckDBPyConnection, files: list[_File]) -> str:
     # look like hive partitions (export_date=...), which must not become columns.
     source = (f"read_json({_sql_list(files)}, format='newline_delimited', "
               f"columns={schema.duckdb_struct_literal(schema.json_read_columns())}, "
-              f"filename=true, hive_partitioning=false)")
+              f"filename=true, hive_partitioning=false, "
+              f"maximum_object_size={MAX_LINE_BYTES})")
     exprs = [schema.normalize_sql(f, schema.quote(f["name"]), schema.parse_timestamp_sql)
              for f in schema.fields()]
     return _select(exprs, source)
@@ -316,11 +324,15 @@ def _sql_list(files: list[_File]) -> str:
     return "[" + ", ".join("'" + str(f.path).replace("'", "''") + "'" for f in files) + "]"
 
 
-def _check_identity_fields(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
-    """A row without account or export time cannot be placed in a partition: refuse it."""
+def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
+    """Refuse what the readers let through but the marts cannot use: a row without a required
+    field (schema.REQUIRED_FIELDS), or a FLOAT that is NaN or infinite ("NaN", "Infinity" and
+    1e999 all read as DOUBLE). One pass over the staged rows; the diagnosis then names the line."""
+    missing = [f"{schema.field_sql(name)} IS NULL" for name in schema.REQUIRED_FIELDS]
+    non_finite = [e for f in schema.fields() if (e := schema.non_finite_sql(f, schema.quote(f["name"])))]
     bad = con.execute(f"""
         SELECT DISTINCT _source_file FROM {INCOMING}
-        WHERE billing_account_id IS NULL OR export_time IS NULL""").fetchall()
+        WHERE {" OR ".join(missing + non_finite)}""").fetchall()
     if bad:
         bad_files = {b[0] for b in bad}
         raise _diagnose([f for f in files if str(f.path) in bad_files], None)
@@ -339,7 +351,7 @@ def _diagnose(files: list[_File], exc: duckdb.Error | None) -> GcpIngestionError
             return error
     named = next((f.path for f in ordered if str(f.path) in message), None)
     where = named.name if named else ", ".join(f.path.name for f in files)
-    return GcpIngestionError(f"{where}: {message or 'rows without identity fields'}", file=named)
+    return GcpIngestionError(f"{where}: {message or 'rows without required fields'}", file=named)
 
 
 def _open_lines(path: Path) -> Iterator[bytes]:
@@ -352,12 +364,20 @@ def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
     line_no = 0
     try:
         for line_no, line in enumerate(_open_lines(path), start=1):
+            if len(line) > MAX_LINE_BYTES:
+                return _error(path, line_no, None, f"a line of {len(line):,} bytes; the longest row "
+                              f"the reader takes is {MAX_LINE_BYTES:,} bytes")
             if not line.strip():
                 continue
             try:
                 row = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                return _error(path, line_no, None, f"invalid JSON ({exc})")
+                # NaN, Infinity and 1e999 are not JSON, but Python's parser reads them: then the
+                # row check below can name the field that holds one.
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    return _error(path, line_no, None, f"invalid JSON ({exc})")
             if not isinstance(row, dict):
                 return _error(path, line_no, None, "expected a JSON object")
             problem = _row_problem(row)
@@ -374,9 +394,13 @@ def _row_problem(row: dict) -> tuple[str, str] | None:
         problem = _value_problem(field, row.get(field["name"]), field["name"])
         if problem:
             return problem
-    for name in schema.IDENTITY_FIELDS:
-        if row.get(name) is None:
-            return name, "required to place the row in an export day, but absent"
+    for name in schema.REQUIRED_FIELDS:
+        value: Any = row
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            why = "to place the row in an export day" if name in schema.IDENTITY_FIELDS else "to charge the row back"
+            return name, f"required {why}, but absent"
     return None
 
 
@@ -405,8 +429,20 @@ def _value_problem(field: dict, value: Any, path: str) -> tuple[str, str] | None
                 return problem
         return None
     if not _scalar_ok(field["type"], value):
+        if _non_finite(value):
+            return path, f"expected a finite {field['type']}, got {_show(value)} (NaN and infinity are not amounts)"
         return path, f"expected {field['type']}, got {_show(value)}"
     return None
+
+
+def _non_finite(value: Any) -> bool:
+    """NaN or infinite, as a JSON number (Python's parser) or as text ("NaN", "-Infinity", "inf")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return False
+    try:
+        return not math.isfinite(float(value))
+    except (ValueError, OverflowError):
+        return False
 
 
 def _scalar_ok(bq_type: str, value: Any) -> bool:
@@ -420,12 +456,14 @@ def _scalar_ok(bq_type: str, value: Any) -> bool:
     if isinstance(value, bool) or isinstance(value, (dict, list)):
         return False
     if isinstance(value, (int, float)):
-        return True
+        return math.isfinite(value) and (bq_type != "NUMERIC" or abs(value) < 10 ** 29)
     try:
-        number = Decimal(value.strip()) if bq_type == "NUMERIC" else float(value)
+        number = Decimal(value.strip()) if bq_type == "NUMERIC" else Decimal(float(value))
     except (InvalidOperation, ValueError):
         return False
-    return number == number  # NaN is not a value
+    if bq_type == "NUMERIC":  # DECIMAL(38,9): 29 digits before the point
+        return number.is_finite() and abs(number) < Decimal(10) ** 29
+    return number.is_finite()  # NaN and infinity are not amounts
 
 
 def _valid_date(value: str) -> bool:
@@ -449,12 +487,17 @@ def _diagnose_parquet(f: _File) -> GcpIngestionError | None:
                 con.execute(f"SELECT count({expr}) FROM {source}").fetchone()
             except duckdb.Error as exc:
                 return _error(f.path, None, field["name"], f"cannot convert to {field['type']} ({exc})")
-        for name in schema.IDENTITY_FIELDS:
-            if name not in present:
-                return _error(f.path, None, name, "column absent; required to place rows in an export day")
-            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.quote(name)} IS NULL").fetchone()
+        for field in schema.fields():
+            non_finite = schema.non_finite_sql(field, _parquet_column_sql(field, present.get(field["name"])))
+            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {non_finite}").fetchone() if non_finite else None
             if row and row[0] is not None:
-                return _error(f.path, int(row[0]), name, "required to place the row in an export day, but null")
+                return _error(f.path, int(row[0]), field["name"], "expected finite numbers (NaN and infinity are not amounts)")
+        for name in schema.REQUIRED_FIELDS:
+            if name.split(".")[0] not in present:
+                return _error(f.path, None, name, "column absent; required in every row")
+            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.field_sql(name)} IS NULL").fetchone()
+            if row and row[0] is not None:
+                return _error(f.path, int(row[0]), name, "required in every row, but null")
     finally:
         con.close()
     return None
