@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.environment import current_environment
-from orchestration.ingestion.gcp_loader import ingest_gcp_files
+from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
 from orchestration.resources import DuckDBWarehouse
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
@@ -32,7 +32,20 @@ def gcp_billing_export(
     context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [current_environment().landing_dir]
-    results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
+    try:
+        results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
+    except GcpIngestionError as exc:
+        # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
+        # in `chargeback ingest`) rather than "error occurred while executing op", and the place
+        # as metadata. The loader has rolled the extract back; the warehouse is as it was.
+        raise dg.Failure(
+            description=f"Ingestion refused, nothing of this extract was loaded: {exc}",
+            metadata={
+                "file": str(exc.file) if exc.file else "",
+                "line": exc.line if exc.line is not None else "",
+                "field": exc.field or "",
+            },
+        ) from exc
     for result in results:
         context.log.info(
             f"{result.extract}: {result.rows_loaded:,} rows from {len(result.files)} files, "

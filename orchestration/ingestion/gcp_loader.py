@@ -43,9 +43,10 @@ EXPORT_TABLE_PREFIX = "gcp_billing_export_resource_v1_"
 # about as much as the load itself, and a new column appears on every row.
 UNKNOWN_KEY_SAMPLE_LINES = 1000
 
-# Longest NDJSON line (one export row) the reader takes: DuckDB's own default, made explicit so
-# that the diagnosis can name the line beyond it. A real row is a few KB (GCP allows 64 labels per
-# resource); 16 MiB means tens of thousands of labels on one row.
+# Longest NDJSON line (one export row) the reader is sure to take: DuckDB's own default, made
+# explicit so that the diagnosis can name a line beyond it (DuckDB's buffer actually takes up to
+# about twice this, so a longer line only may fail). A real row is a few KB (GCP allows 64 labels
+# per resource); 16 MiB is about 400,000 labels. Raising it grows every reader buffer.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
@@ -365,19 +366,23 @@ def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
     try:
         for line_no, line in enumerate(_open_lines(path), start=1):
             if len(line) > MAX_LINE_BYTES:
-                return _error(path, line_no, None, f"a line of {len(line):,} bytes; the longest row "
-                              f"the reader takes is {MAX_LINE_BYTES:,} bytes")
+                return _error(path, line_no, None, f"a line of {len(line):,} bytes; rows longer than "
+                              f"{MAX_LINE_BYTES:,} bytes may not load")
             if not line.strip():
                 continue
             try:
                 row = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                # NaN, Infinity and 1e999 are not JSON, but Python's parser reads them: then the
-                # row check below can name the field that holds one.
+                # NaN, Infinity and 1e999 are not JSON, but Python's lenient parser reads them:
+                # then the row check can name the field that holds one.
                 try:
-                    row = json.loads(line)
+                    lenient = json.loads(line)
                 except ValueError:
-                    return _error(path, line_no, None, f"invalid JSON ({exc})")
+                    lenient = None
+                problem = _row_problem(lenient) if isinstance(lenient, dict) else None
+                if problem:
+                    return _error(path, line_no, *problem)
+                return _error(path, line_no, None, f"invalid JSON ({exc})")
             if not isinstance(row, dict):
                 return _error(path, line_no, None, "expected a JSON object")
             problem = _row_problem(row)
@@ -491,26 +496,30 @@ def _diagnose_parquet(f: _File) -> GcpIngestionError | None:
             non_finite = schema.non_finite_sql(field, _parquet_column_sql(field, present.get(field["name"])))
             row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {non_finite}").fetchone() if non_finite else None
             if row and row[0] is not None:
-                return _error(f.path, int(row[0]), field["name"], "expected finite numbers (NaN and infinity are not amounts)")
+                return _error(f.path, int(row[0]) + 1, field["name"], "expected finite numbers (NaN and infinity are not amounts)")
         for name in schema.REQUIRED_FIELDS:
             if name.split(".")[0] not in present:
                 return _error(f.path, None, name, "column absent; required in every row")
             row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.field_sql(name)} IS NULL").fetchone()
             if row and row[0] is not None:
-                return _error(f.path, int(row[0]), name, "required in every row, but null")
+                return _error(f.path, int(row[0]) + 1, name, "required in every row, but null")
     finally:
         con.close()
     return None
 
 
 def _error(path: Path, line: int | None, field: str | None, message: str) -> GcpIngestionError:
-    where = f"{path.name} line {line}" if line is not None else path.name
+    # Lines of NDJSON and rows of Parquet are both counted from 1.
+    unit = "row" if path.name.endswith(PARQUET_SUFFIXES) else "line"
+    where = f"{path.name} {unit} {line}" if line is not None else path.name
     if field:
         where += f', field "{field}"'
     return GcpIngestionError(f"{where}: {message}", file=path, line=line, field=field)
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)  # NaN, Infinity, -Infinity, as written (orjson would say null)
     text = orjson.dumps(value).decode()
     return text if len(text) <= 80 else text[:77] + "..."
 

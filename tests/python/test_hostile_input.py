@@ -1,0 +1,253 @@
+"""Hostile input: what real billing exports send, through the ingestion and the build.
+
+Every case either loads with the behaviour the README's "What bad input gets" table states, or
+fails with an error naming the file, the line and the field, and leaves the warehouse exactly as
+it was: every table of the DuckDB file (raw export, ingestion log), schema and rows, compared
+before and after. Cases run through the loader (for the error's attributes) and through the
+Dagster asset the CLI, the UI and the sensor run (for what a person sees). `test_ingest_gcp.py`
+holds the loading semantics themselves; this module holds the adversarial cases and the
+build-level ones (a few, one dbt build for all).
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.ingestion import gcp_loader
+from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
+from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
+from orchestration.resources import DuckDBWarehouse
+from test_ingest_gcp import ACCOUNT, bq_row, extract_dir, write_shard
+
+TABLE = "raw.gcp_billing_export_resource_v1"
+LOG = "raw.gcp_ingestion_log"
+CHARGEBACK = Path(sys.executable).parent / "chargeback"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def fingerprint(db: Path) -> dict:
+    """Every table in the warehouse file: its columns and all its rows, sorted.
+
+    Logical content, not bytes: DuckDB may checkpoint or reuse blocks after a rollback, and
+    that is no change a user can see.
+    """
+    if not db.exists():
+        return {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() ORDER BY ALL").fetchall()
+        content = {}
+        for schema_name, table in tables:
+            columns = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [schema_name, table]).fetchall()
+            rows = con.execute(f'SELECT * FROM "{schema_name}"."{table}" ORDER BY ALL').fetchall()
+            content[f"{schema_name}.{table}"] = (columns, rows)
+    return content
+
+
+def query(db: Path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def line(row: dict) -> str:
+    return json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+
+
+def materialize(db: Path, paths: list[Path]) -> dg.ExecuteInProcessResult:
+    """The ingestion asset as `chargeback ingest gcp` runs it, against this warehouse file."""
+    return dg.materialize(
+        [gcp_billing_export],
+        resources={"warehouse": DuckDBWarehouse(path=str(db), memory_limit="1GB")},
+        run_config=ingestion_run_config([str(p) for p in paths]),
+        raise_on_error=False,
+    )
+
+
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    return failure.step_failure_data.error.message
+
+
+def materialization_metadata(result: dg.ExecuteInProcessResult) -> dict:
+    [event] = result.asset_materializations_for_node(gcp_billing_export.op.name)
+    return {key: value.value for key, value in event.metadata.items()}
+
+
+@pytest.fixture
+def loaded(tmp_path: Path) -> tuple[Path, dict]:
+    """A warehouse with one earlier ingestion of the same day the hostile extracts bring."""
+    db = tmp_path / "warehouse.duckdb"
+    folder = extract_dir(tmp_path / "earlier", "2020-11-09", "20201109T120000Z")
+    ingest_gcp_files(db, [write_shard(folder, 0, [bq_row(1), bq_row(2, cost=-0.5)])])
+    return db, fingerprint(db)
+
+
+# --------------------------------------------------------------------------- rejected input
+
+def _replace(row: dict, path: str, value) -> dict:
+    """A copy of the row with the value at a dotted path (`credits.0.amount`) replaced;
+    `...` as value removes the key."""
+    row = copy.deepcopy(row)
+    *parents, last = path.split(".")
+    node = row
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if value is ...:
+        del node[last]
+    else:
+        node[last] = value
+    return row
+
+
+GOOD = bq_row(10)
+
+
+def _with_cost_text(text: str) -> str:
+    """A raw line whose cost is written as given (for what json.dumps cannot write)."""
+    marker = line(_replace(GOOD, "cost", 123.25))
+    assert '"cost":123.25' in marker
+    return marker.replace('"cost":123.25', f'"cost":{text}')
+
+
+# (id, the bad shard's lines (str or bytes), line blamed, field blamed, text in the message)
+REJECTED = [
+    ("invalid_json_line", [line(GOOD), line(GOOD), '{"billing_account_id": "x", '], 3, None, "invalid JSON"),
+    ("line_not_an_object", [line(GOOD), "[1, 2, 3]"], 2, None, "expected a JSON object"),
+    ("cost_with_decimal_comma", [line(GOOD), line(_replace(GOOD, "cost", "12,5"))], 2, "cost",
+     'expected FLOAT, got "12,5"'),
+    ("labels_as_a_map", [line(_replace(GOOD, "labels", {"team": "search"}))], 1, "labels",
+     "expected an array of RECORD"),
+    ("credit_amount_as_text", [line(_replace(GOOD, "credits.0.amount", "ten"))], 1, "credits[0].amount",
+     'expected FLOAT, got "ten"'),
+    ("missing_billing_account_id", [line(GOOD), line(_replace(GOOD, "billing_account_id", ...))], 2,
+     "billing_account_id", "required to place the row in an export day, but absent"),
+    ("missing_export_time", [line(_replace(GOOD, "export_time", ...))], 1, "export_time",
+     "required to place the row in an export day, but absent"),
+    ("missing_cost", [line(GOOD), line(GOOD), line(_replace(GOOD, "cost", ...))], 3, "cost",
+     "required to charge the row back, but absent"),
+    ("null_currency", [line(_replace(GOOD, "currency", None))], 1, "currency",
+     "required to charge the row back, but absent"),
+    ("missing_invoice_month", [line(_replace(GOOD, "invoice.month", ...))], 1, "invoice.month",
+     "required to charge the row back, but absent"),
+    ("missing_usage_start_time", [line(_replace(GOOD, "usage_start_time", ...))], 1, "usage_start_time",
+     "required to charge the row back, but absent"),
+    ("nan_literal", [line(GOOD), _with_cost_text("NaN")], 2, "cost", "expected a finite FLOAT, got NaN"),
+    ("nan_string", [line(_replace(GOOD, "cost", "NaN"))], 1, "cost", 'expected a finite FLOAT, got "NaN"'),
+    ("infinity_literal", [_with_cost_text("-Infinity")], 1, "cost", "expected a finite FLOAT"),
+    ("infinity_string", [line(_replace(GOOD, "cost_at_list", "Infinity"))], 1, "cost_at_list",
+     'expected a finite FLOAT, got "Infinity"'),
+    ("overflow_to_infinity", [line(GOOD).replace('"amount":3600', '"amount":1e999')], 1, "usage.amount",
+     "expected a finite FLOAT"),
+    ("infinite_credit", [line(_replace(GOOD, "credits.0.amount", "-inf"))], 1, "credits[0].amount",
+     "NaN and infinity are not amounts"),
+    ("numeric_nan", [line(_replace(GOOD, "price.effective_price", "NaN"))], 1, "price.effective_price",
+     'expected a finite NUMERIC, got "NaN"'),
+    ("numeric_too_large", [line(_replace(GOOD, "price.effective_price", "1" + "0" * 30))], 1,
+     "price.effective_price", "expected NUMERIC"),
+    ("invalid_utf8", [line(GOOD).encode(), line(GOOD).replace("search", "s\udcffearch").encode("utf-8", "surrogateescape")],
+     2, None, "invalid JSON"),
+    ("lone_surrogate_escape", [line(GOOD).replace("search", "s\\ud800earch")], 1, None, "invalid JSON"),
+]
+
+
+def _write_lines(folder: Path, shard: int, lines: list) -> Path:
+    path = folder / f"{shard:012d}.json.gz"
+    with gzip.open(path, "wb") as fh:
+        for item in lines:
+            fh.write((item if isinstance(item, bytes) else item.encode()) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("lines, line_no, field, text", [case[1:] for case in REJECTED],
+                         ids=[case[0] for case in REJECTED])
+def test_rejected_input_names_file_line_field_and_changes_nothing(loaded, tmp_path, lines, line_no, field, text):
+    db, before = loaded
+    folder = extract_dir(tmp_path / "hostile", "2020-11-09", "20201110T010000Z")
+    write_shard(folder, 0, [bq_row(3)])  # a good shard of the same extract: rolled back too
+    bad = _write_lines(folder, 1, lines)
+    with pytest.raises(GcpIngestionError) as err:
+        ingest_gcp_files(db, [folder])
+    assert (err.value.file, err.value.line, err.value.field) == (bad, line_no, field), str(err.value)
+    where = f"{bad.name} line {line_no}" + (f', field "{field}"' if field else "")
+    assert str(err.value).startswith(where + ": "), str(err.value)
+    assert text in str(err.value)
+    assert fingerprint(db) == before
+    # The same message reaches whoever ran the Dagster asset (CLI, UI, sensor, schedule).
+    result = materialize(db, [folder])
+    assert not result.success
+    assert where in failure_message(result) and text in failure_message(result)
+    assert fingerprint(db) == before
+
+
+def test_truncated_gzip_names_file_and_line_and_changes_nothing(loaded, tmp_path):
+    db, before = loaded
+    folder = extract_dir(tmp_path / "hostile", "2020-11-09", "20201110T010000Z")
+    shard = write_shard(folder, 0, [bq_row(i) for i in range(200)])
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    with pytest.raises(GcpIngestionError) as err:
+        ingest_gcp_files(db, [folder])
+    # The line is the first one that could not be read whole: no row after the cut is guessed at.
+    assert err.value.file == shard and 1 < err.value.line <= 200 and err.value.field is None
+    assert str(err.value).startswith(f"{shard.name} line {err.value.line}: truncated or corrupt gzip")
+    assert fingerprint(db) == before
+    result = materialize(db, [folder])
+    assert not result.success and "truncated or corrupt gzip" in failure_message(result)
+    assert fingerprint(db) == before
+
+
+def test_a_row_too_long_for_the_reader_is_named(loaded, tmp_path):
+    """A label array of 1.5 million labels (36 MB on one line) is past what DuckDB's reader takes:
+    refused with its line, not with the reader's buffer message."""
+    db, before = loaded
+    folder = extract_dir(tmp_path / "hostile", "2020-11-09", "20201110T010000Z")
+    huge = line(GOOD).replace('"labels":[', '"labels":[' + '{"key":"k","value":"v"},' * 1_500_000, 1)
+    bad = _write_lines(folder, 0, [line(GOOD), huge])
+    with pytest.raises(GcpIngestionError) as err:
+        ingest_gcp_files(db, [folder])
+    assert (err.value.file, err.value.line, err.value.field) == (bad, 2, None)
+    assert f"rows longer than {gcp_loader.MAX_LINE_BYTES:,} bytes may not load" in str(err.value)
+    assert fingerprint(db) == before
+
+
+def test_parquet_nan_and_missing_currency_are_named_by_row(loaded, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    db, before = loaded
+    for column, value, message in (("cost", float("nan"), "expected finite numbers"),
+                                   ("currency", None, "required in every row, but null")):
+        folder = extract_dir(tmp_path / column, "2020-11-09", "20201110T010000Z")
+        table = pa.table({"billing_account_id": [ACCOUNT] * 3,
+                          "export_time": ["2020-11-09 23:00:00 UTC"] * 3,
+                          "usage_start_time": ["2020-11-09 21:00:00 UTC"] * 3,
+                          "invoice": [{"month": "202011"}] * 3,
+                          "cost": [1.0, 2.0, 3.0], "currency": ["USD"] * 3})
+        index = table.column_names.index(column)
+        values = table.column(column).to_pylist()
+        values[2] = value
+        table = table.set_column(index, column, pa.array(values, type=table.schema.field(column).type))
+        path = folder / "000000000000.parquet"
+        pq.write_table(table, path)
+        with pytest.raises(GcpIngestionError) as err:
+            ingest_gcp_files(db, [folder])
+        assert (err.value.file, err.value.line, err.value.field) == (path, 3, column)
+        assert str(err.value).startswith(f'{path.name} row 3, field "{column}"') and message in str(err.value)
+        assert fingerprint(db) == before
