@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -71,13 +72,14 @@ def line(row: dict) -> str:
     return json.dumps(row, separators=(",", ":"), ensure_ascii=False)
 
 
-def materialize(db: Path, paths: list[Path]) -> dg.ExecuteInProcessResult:
+def materialize(db: Path, paths: list[Path], instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     """The ingestion asset as `chargeback ingest gcp` runs it, against this warehouse file."""
     return dg.materialize(
         [gcp_billing_export],
         resources={"warehouse": DuckDBWarehouse(path=str(db), memory_limit="1GB")},
         run_config=ingestion_run_config([str(p) for p in paths]),
         raise_on_error=False,
+        instance=instance,
     )
 
 
@@ -251,3 +253,143 @@ def test_parquet_nan_and_missing_currency_are_named_by_row(loaded, tmp_path):
         assert (err.value.file, err.value.line, err.value.field) == (path, 3, column)
         assert str(err.value).startswith(f'{path.name} row 3, field "{column}"') and message in str(err.value)
         assert fingerprint(db) == before
+
+
+# --------------------------------------------------------------------------- accepted input
+
+def _raw_rows(db: Path, where: str = "true") -> list[tuple]:
+    """The raw table's rows without the lineage columns (which ingestion loaded them)."""
+    return query(db, f"SELECT * EXCLUDE (_ingestion_id, _source_file) FROM {TABLE} WHERE {where} ORDER BY ALL")
+
+
+def test_unknown_fields_load_and_are_reported_in_log_metadata_and_run_log(loaded, tmp_path):
+    db, _ = loaded
+    earlier = _raw_rows(db)
+    drifted = bq_row(3, export_time="2020-11-10 23:00:00 UTC")
+    drifted["carbon_footprint"] = {"kg_co2e": 0.12}  # a new top-level column
+    drifted["usage"]["amount_in_gpu_hours"] = 0.5  # a new member of a record
+    drifted["credits"][0]["campaign"] = "spring"  # a new member of an array's records
+    folder = extract_dir(tmp_path / "drift", "2020-11-10", "20201111T010000Z")
+    write_shard(folder, 0, [bq_row(4, export_time="2020-11-10 23:00:00 UTC"), drifted])
+    expected = ["carbon_footprint", "credits.campaign", "usage.amount_in_gpu_hours"]
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = materialize(db, [folder], instance)
+        assert result.success
+        warnings = [entry.user_message for entry in instance.all_logs(result.run_id)
+                    if entry.level == logging.WARNING]
+    metadata = materialization_metadata(result)
+    assert metadata["unknown_fields"] == expected and metadata["rows_loaded"] == 2
+    assert any(f"fields not in the export schema, loaded without them: {', '.join(expected)}" in message
+               for message in warnings), warnings
+    assert query(db, f"SELECT unknown_fields FROM {LOG} WHERE file LIKE '%drift%'") == [(expected,)]
+    # The known fields of the drifted row are all there; the earlier day is untouched.
+    assert query(db, f"SELECT usage.amount, credits[1].amount FROM {TABLE} WHERE project.id = 'proj-3'") == [(3600.0, -0.25)]
+    assert _raw_rows(db, "_export_date = DATE '2020-11-09'") == earlier
+
+
+def test_empty_files_load_nothing_and_replace_nothing(loaded, tmp_path):
+    db, before = loaded
+    folder = extract_dir(tmp_path / "empty", "2020-11-09", "20201110T010000Z")
+    empty_gzip = write_shard(folder, 0, [])
+    (folder / "000000000001.json").write_bytes(b"")
+    (folder / "000000000002.json").write_bytes(b"\n\n  \n")
+    result = materialize(db, [folder])
+    assert result.success
+    metadata = materialization_metadata(result)
+    assert (metadata["rows_loaded"], metadata["rows_replaced"], metadata["files_loaded"]) == (0, 0, 3)
+    assert fingerprint(db)[TABLE] == before[TABLE]  # an empty extract says nothing about the day
+    assert query(db, f"SELECT row_count, status FROM {LOG} WHERE extract = ?", [str(empty_gzip.parent)]) == \
+        [(0, "loaded")] * 3
+
+
+def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path):
+    db, _ = loaded
+    folder = extract_dir(tmp_path / "twice", "2020-11-10", "20201111T010000Z")
+    shard = write_shard(folder, 0, [bq_row(5), bq_row(6)])
+    copy_ = folder / "000000000001.json.gz"
+    copy_.write_bytes(shard.read_bytes())  # the same bytes under another shard name
+    first = materialize(db, [folder])
+    assert materialization_metadata(first)["rows_loaded"] == 2
+    after_first = fingerprint(db)
+    second = materialize(db, [shard, shard])
+    metadata = materialization_metadata(second)
+    assert (metadata["rows_loaded"], metadata["files_skipped_as_already_loaded"]) == (0, 1)
+    assert fingerprint(db)[TABLE] == after_first[TABLE]
+    assert query(db, f"SELECT status, count(*) FROM {LOG} WHERE extract = ? GROUP BY 1 ORDER BY 1",
+                 [str(folder)]) == [("loaded", 1), ("skipped_duplicate", 2)]
+
+
+def test_partial_then_complete_extract_equals_the_complete_extract_alone(tmp_path):
+    day_rows = [bq_row(i, export_time=f"2020-11-09 {h:02d}:00:00 UTC") for i, h in enumerate((3, 9, 15, 21))]
+    partial = extract_dir(tmp_path / "x", "2020-11-09", "20201109T120000Z")
+    complete = extract_dir(tmp_path / "x", "2020-11-09", "20201110T010000Z")
+    write_shard(partial, 0, day_rows[:2])
+    write_shard(complete, 0, day_rows[:3])
+    write_shard(complete, 1, day_rows[3:])
+    both, alone = tmp_path / "both.duckdb", tmp_path / "alone.duckdb"
+    result = materialize(both, [partial, complete])
+    assert materialization_metadata(result)["rows_replaced"] == 2
+    ingest_gcp_files(alone, [complete])
+    assert _raw_rows(both) == _raw_rows(alone) and len(_raw_rows(both)) == 4
+
+
+def test_late_rows_for_a_closed_month_add_and_leave_its_days_alone(tmp_path):
+    """October is invoiced. A row of October usage exported in November adds to the raw data
+    (on its own, later export day); nothing loaded for October is replaced or changed."""
+    db = tmp_path / "warehouse.duckdb"
+    october = extract_dir(tmp_path, "2020-10-31", "20201101T010000Z")
+    closed = [bq_row(i, export_time="2020-10-31 23:00:00 UTC") for i in range(3)]
+    for row in closed:
+        row.update(usage_start_time="2020-10-31 21:00:00 UTC", usage_end_time="2020-10-31 22:00:00 UTC",
+                   invoice={"month": "202010"})
+    write_shard(october, 0, closed)
+    ingest_gcp_files(db, [october])
+    october_rows = _raw_rows(db)
+    late = copy.deepcopy(closed[0])
+    late.update(export_time="2020-11-03 05:00:00 UTC", cost=0.75)  # same usage hour, exported late
+    november = extract_dir(tmp_path, "2020-11-03", "20201104T010000Z")
+    write_shard(november, 0, [late])
+    [result] = ingest_gcp_files(db, [november])
+    assert (result.rows_loaded, result.rows_replaced) == (1, 0)
+    assert _raw_rows(db, "_export_date = DATE '2020-10-31'") == october_rows
+    assert query(db, f"SELECT invoice.month, count(*), sum(cost) FROM {TABLE} GROUP BY 1") == [("202010", 4, 5.25)]
+
+
+def test_a_huge_label_array_loads_intact(tmp_path):
+    """100,000 labels on one row (GCP allows 64): about 3.5 MB on one line, within the reader's limit."""
+    db = tmp_path / "warehouse.duckdb"
+    labels = [{"key": f"key-{i}", "value": f"value-{i}"} for i in range(100_000)]
+    folder = extract_dir(tmp_path, "2020-11-09", "20201110T010000Z")
+    write_shard(folder, 0, [bq_row(1), dict(bq_row(2), labels=labels)])
+    [result] = ingest_gcp_files(db, [folder])
+    assert result.rows_loaded == 2
+    assert query(db, f"SELECT len(labels), labels[100000].value, list_sum(list_transform(labels, lambda l: len(l.key))) "
+                     f"FROM {TABLE} WHERE project.id = 'proj-2'") == \
+        [(100_000, "value-99999", sum(len(label["key"]) for label in labels))]
+
+
+UNICODE_LABELS = [
+    {"key": "team", "value": "🚀 Search-Ränking 🔥"},
+    {"key": "équipe", "value": "données"},  # accented key and value
+    {"key": "owner", "value": "👩🏽‍💻"},  # a ZWJ sequence with a skin-tone modifier
+    {"key": "flag", "value": "🏳️‍🌈"},
+    {"key": "cjk", "value": "推論サービス"},
+    {"key": "rtl", "value": "\u05e6\u05d5\u05d5\u05ea \u200fאבג"},  # Hebrew with a right-to-left mark
+    {"key": "combining", "value": "e\u0301"},  # e + combining accent, kept as written (not NFC)
+    {"key": "control", "value": "tab\there\u0000nul"},
+    {"key": "astral-escaped", "value": "\U0001F600"},
+]
+
+
+def test_unicode_and_emoji_in_labels_load_exactly_as_written(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    folder = extract_dir(tmp_path, "2020-11-09", "20201110T010000Z")
+    row = dict(bq_row(1), labels=UNICODE_LABELS)
+    # One shard as UTF-8, one with every non-ASCII character \u-escaped (surrogate pairs for emoji):
+    # BigQuery writes the first; both are JSON for the same text.
+    _write_lines(folder, 0, [line(row)])
+    _write_lines(folder, 1, [json.dumps(dict(row, resource={"name": "escaped"}), ensure_ascii=True)])
+    ingest_gcp_files(db, [folder])
+    stored = query(db, f"SELECT resource.name, labels FROM {TABLE} ORDER BY 1 NULLS FIRST")
+    assert [labels for _, labels in stored] == [UNICODE_LABELS, UNICODE_LABELS]
