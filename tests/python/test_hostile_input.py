@@ -12,6 +12,7 @@ build-level ones (a few, one dbt build for all).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import gzip
 import json
 import logging
@@ -393,3 +394,99 @@ def test_unicode_and_emoji_in_labels_load_exactly_as_written(tmp_path):
     ingest_gcp_files(db, [folder])
     stored = query(db, f"SELECT resource.name, labels FROM {TABLE} ORDER BY 1 NULLS FIRST")
     assert [labels for _, labels in stored] == [UNICODE_LABELS, UNICODE_LABELS]
+
+
+# --------------------------------------------------------------------------- killed mid-ingestion
+
+# Staging these takes seconds and inserting them into the raw table about a second on this
+# machine: long enough to be caught in the act by a 10 ms poll.
+BIG_ROWS = 80_000
+
+
+def _big_extract(folder: Path, rows: int, shards: int = 3) -> list[Path]:
+    """One extract (one folder, so one transaction) big enough to take seconds to load."""
+    template = line(bq_row(0, export_time="2020-11-10 23:00:00 UTC"))
+    paths = []
+    for shard in range(shards):
+        path = folder / f"{shard:012d}.json.gz"
+        with gzip.open(path, "wt", compresslevel=1) as fh:
+            for n in range(shard, rows, shards):
+                fh.write(template.replace('"proj-0"', f'"proj-{n}"').replace('"vm-0"', f'"vm-{n}"') + "\n")
+        paths.append(path)
+    return paths
+
+
+def _cli_env(db: Path, tmp_path: Path) -> dict:
+    return {**os.environ, "CHARGEBACK_DUCKDB_PATH": str(db), "DAGSTER_HOME": str(tmp_path / "dagster"),
+            "CHARGEBACK_DUCKDB_MEMORY_LIMIT": "1GB"}
+
+
+@pytest.fixture
+def killable(tmp_path: Path):
+    """A warehouse with earlier loads (one of them of the export day the big extract replaces),
+    and the big extract."""
+    db = tmp_path / "warehouse.duckdb"
+    earlier = [extract_dir(tmp_path / "earlier", day, stamp) for day, stamp in
+               (("2020-11-09", "20201110T010000Z"), ("2020-11-10", "20201110T120000Z"))]
+    write_shard(earlier[0], 0, [bq_row(1), bq_row(2)])
+    write_shard(earlier[1], 0, [bq_row(3, export_time="2020-11-10 09:00:00 UTC")])
+    ingest_gcp_files(db, earlier)
+    big = extract_dir(tmp_path / "big", "2020-11-10", "20201111T010000Z")
+    _big_extract(big, rows=BIG_ROWS)
+    (tmp_path / "dagster").mkdir()
+    return db, big
+
+
+def _assert_consistent_then_ingest_again(db: Path, before: dict, big: Path) -> None:
+    # Reopening replays the WAL, if any: nothing of the killed load, the earlier loads intact.
+    assert fingerprint(db) == before
+    [result] = ingest_gcp_files(db, [big])
+    assert (result.rows_loaded, result.rows_replaced, result.files_skipped) == (BIG_ROWS, 1, 0)
+    assert query(db, f"SELECT _export_date, count(*) FROM {TABLE} GROUP BY 1 ORDER BY 1") == [
+        (dt.date(2020, 11, 9), 2), (dt.date(2020, 11, 10), BIG_ROWS)]
+
+
+def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(killable, tmp_path):
+    """`chargeback ingest gcp` in a subprocess, SIGKILLed as soon as the warehouse file grows:
+    DuckDB is then inserting the staged extract into the raw table (it writes big inserts to the
+    file before COMMIT; the WAL is written only at COMMIT)."""
+    db, big = killable
+    before = fingerprint(db)
+    size = db.stat().st_size
+    output = (tmp_path / "cli.log").open("w")
+    process = subprocess.Popen([str(CHARGEBACK), "ingest", "gcp", str(big)], env=_cli_env(db, tmp_path),
+                               stdout=output, stderr=subprocess.STDOUT)
+    wal = db.with_name(db.name + ".wal")
+    deadline, writing = time.monotonic() + 300, False
+    while process.poll() is None and time.monotonic() < deadline and not writing:
+        writing = db.stat().st_size != size or (wal.exists() and wal.stat().st_size > 0)
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL and writing, (tmp_path / "cli.log").read_text()[-3000:]
+    assert "succeeded" not in (tmp_path / "cli.log").read_text()
+    _assert_consistent_then_ingest_again(db, before, big)
+
+
+# The loader the asset runs, in a process of its own (without the CLI's 20 s of imports).
+KILL_BEFORE_COMMIT = """
+import os, signal, sys
+from pathlib import Path
+from orchestration.ingestion import gcp_loader
+original = gcp_loader._write_log
+def write_log_then_die(*args, **kwargs):
+    original(*args, **kwargs)  # earlier rows deleted, new rows inserted, log written: all uncommitted
+    os.kill(os.getpid(), signal.SIGKILL)
+gcp_loader._write_log = write_log_then_die
+gcp_loader.ingest_gcp_files(Path(sys.argv[1]), [Path(sys.argv[2])])
+"""
+
+
+def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(killable, tmp_path):
+    """The worst moment, made certain: every statement of the ingestion has run (the day's earlier
+    rows deleted, 150,000 rows inserted, the log written) and the process dies before COMMIT."""
+    db, big = killable
+    before = fingerprint(db)
+    completed = subprocess.run([sys.executable, "-c", KILL_BEFORE_COMMIT, str(db), str(big)],
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == -signal.SIGKILL, completed.stdout[-2000:] + completed.stderr[-2000:]
+    _assert_consistent_then_ingest_again(db, before, big)
