@@ -490,3 +490,139 @@ def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(kill
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == -signal.SIGKILL, completed.stdout[-2000:] + completed.stderr[-2000:]
     _assert_consistent_then_ingest_again(db, before, big)
+
+
+# --------------------------------------------------------------------------- through the build
+# One `chargeback ingest gcp` and one `chargeback build` (a dbt build, ~1 min) for every case that
+# must reach the marts: negative costs, two currencies in one billing account, late rows for a
+# closed month, unicode and emoji in labels, a huge label array, an unknown field.
+
+EMOJI_TEAM = "🚀 Search-Ränking 🔥"
+
+
+def _october(n: int, *, team: str | None = "foundation-models", currency: str = "USD", cost: float,
+             credits: float | None = None, export_time: str = "2020-10-31 23:00:00 UTC",
+             invoice_month: str = "202010", **extra) -> dict:
+    row = bq_row(n, export_time=export_time, cost=cost)
+    row.update(usage_start_time="2020-10-31 21:00:00 UTC", usage_end_time="2020-10-31 22:00:00 UTC",
+               currency=currency, invoice={"month": invoice_month, "publisher_type": "GOOGLE"},
+               labels=[{"key": "team", "value": team}] if team else [])
+    row["credits"] = [] if credits is None else [dict(row["credits"][0], amount=credits)]
+    if currency != "USD":
+        row["currency_conversion_rate"] = 0.92
+    row.update(extra)
+    return row
+
+
+def _build_case_rows() -> dict[str, list[dict]]:
+    """Extract folder stamp -> rows. October 2020 is invoiced; its late rows arrive in November."""
+    adjustment = {"id": "adj-1", "description": "Refund for an outage", "mode": "MANUAL_ADJUSTMENT",
+                  "type": "GENERAL_ADJUSTMENT"}
+    huge_labels = [{"key": f"k{i}", "value": f"v{i}"} for i in range(5_000)] + [{"key": "team", "value": "inference"}]
+    october = [
+        _october(1, cost=10.0, credits=-1.0),
+        _october(2, team="applied-ml", cost=-4.5, cost_type="adjustment", adjustment_info=adjustment),
+        _october(3, currency="EUR", cost=7.25, credits=-0.5),
+        _october(4, team="applied-ml", currency="EUR", cost=-2.0),  # a negative usage cost
+        _october(5, team=EMOJI_TEAM, cost=3.0),
+        _october(6, team=None, cost=1.5, labels=huge_labels),
+        _october(7, cost=0.25, carbon_footprint={"kg_co2e": 0.01}),  # schema drift
+    ]
+    late = [
+        # Usage of 31 October exported on 2 November: one still on the October invoice, one on
+        # November's (Google bills usage reported after the month closed on the next invoice).
+        _october(8, cost=1.25, export_time="2020-11-02 05:00:00 UTC"),
+        _october(9, cost=0.5, export_time="2020-11-02 05:00:00 UTC", invoice_month="202011"),
+        _october(10, cost=3.0, export_time="2020-11-02 05:00:00 UTC", invoice_month="202011",
+                 usage_start_time="2020-11-01 21:00:00 UTC", usage_end_time="2020-11-01 22:00:00 UTC"),
+    ]
+    return {"20201101T010000Z": october, "20201103T010000Z": late}
+
+
+def _expected_totals(rows: list[dict]) -> dict[tuple[str, str, str], Decimal]:
+    """Σ cost + Σ credits per (billing account, invoice month, currency), exactly."""
+    totals: dict[tuple[str, str, str], Decimal] = {}
+    for row in rows:
+        key = (row["billing_account_id"], f"{row['invoice']['month'][:4]}-{row['invoice']['month'][4:]}", row["currency"])
+        amount = Decimal(str(row["cost"])) + sum((Decimal(str(c["amount"])) for c in row["credits"]), Decimal(0))
+        totals[key] = totals.get(key, Decimal(0)) + amount
+    return totals
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, list[dict], str]:
+    work = tmp_path_factory.mktemp("hostile-build")
+    cases = _build_case_rows()
+    for stamp, rows in cases.items():
+        day = f"{stamp[:4]}-{stamp[4:6]}-{int(stamp[6:8]) - 1:02d}"
+        write_shard(extract_dir(work / "export", day, stamp), 0, rows)
+    (work / "dagster").mkdir()
+    env = _cli_env(work / "warehouse.duckdb", work)
+    outputs = []
+    for command in (["ingest", "gcp", str(work / "export")], ["build"]):
+        completed = subprocess.run([str(CHARGEBACK), *command], env=env, capture_output=True, text=True)
+        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+        outputs.append(completed.stdout + completed.stderr)
+    return work / "warehouse.duckdb", [r for rows in cases.values() for r in rows], outputs[0]
+
+
+def test_build_conserves_money_per_currency_with_negative_and_late_rows(built):
+    db, rows, _ = built
+    expected = _expected_totals(rows)
+    assert expected[(ACCOUNT, "2020-10", "EUR")] == Decimal("4.75")  # 7.25 - 0.5 - 2.0
+    for mart in ("fct_cost_line_items", "fct_chargeback_monthly"):
+        got = {(a, m, c): total for a, m, c, total in query(
+            db, f"SELECT billing_account_id, invoice_month, billing_currency, sum(billed_cost) "
+                f"FROM marts.{mart} GROUP BY ALL")}
+        assert got.keys() == expected.keys(), mart
+        for key, total in expected.items():
+            assert abs(got[key] - total) < Decimal("0.000001"), (mart, key, got[key], total)
+
+
+def test_chargeback_keeps_currencies_apart(built):
+    db, _, _ = built
+    # One billing account, two currencies: every chargeback row is in one currency, and each
+    # team's October EUR charge is made of EUR rows only.
+    assert query(db, "SELECT billing_currency, team, sum(effective_cost) FROM marts.fct_chargeback_monthly "
+                     "WHERE invoice_month = '2020-10' AND billing_currency = 'EUR' GROUP BY ALL ORDER BY ALL") == [
+        ("EUR", "applied-ml", Decimal("-2.000000000")), ("EUR", "foundation-models", Decimal("6.750000000"))]
+    assert query(db, "SELECT count(DISTINCT billing_currency) FROM marts.fct_chargeback_monthly "
+                     f"WHERE billing_account_id = '{ACCOUNT}' AND invoice_month = '2020-10'") == [(2,)]
+
+
+def test_negative_costs_are_charged_as_negative(built):
+    db, _, _ = built
+    assert query(db, "SELECT team, billing_currency, billed_cost, charge_category FROM marts.fct_cost_line_items "
+                     "WHERE billed_cost < 0 ORDER BY billing_currency") == [
+        ("applied-ml", "EUR", Decimal("-2.000000000"), "Usage"),
+        ("applied-ml", "USD", Decimal("-4.500000000"), "Adjustment")]
+    assert query(db, "SELECT direct_cost FROM marts.fct_chargeback_monthly WHERE team = 'applied-ml' "
+                     "AND billing_currency = 'USD' AND invoice_month = '2020-10'") == [(Decimal("-4.500000000"),)]
+
+
+def test_late_rows_of_a_closed_month_add_to_the_invoice_month_they_carry(built):
+    db, _, _ = built
+    rows = query(db, "SELECT resource_name, invoice_month, cast(charge_period_start AS DATE), billed_cost "
+                     "FROM marts.fct_cost_line_items WHERE resource_name IN ('vm-1', 'vm-8', 'vm-9') ORDER BY 1")
+    assert rows == [("vm-1", "2020-10", dt.date(2020, 10, 31), Decimal("9.000000000")),
+                    ("vm-8", "2020-10", dt.date(2020, 10, 31), Decimal("1.250000000")),
+                    ("vm-9", "2020-11", dt.date(2020, 10, 31), Decimal("0.500000000"))]
+
+
+def test_unicode_team_label_stays_visible_and_huge_label_array_is_attributed(built):
+    db, _, _ = built
+    [(team, reason, seen, tags)] = query(
+        db, "SELECT team, unallocated_reason, team_label_value, tags FROM marts.fct_cost_line_items "
+            "WHERE resource_name = 'vm-5'")
+    assert (team, reason, seen) == ("unallocated", "unknown_team_value", EMOJI_TEAM)
+    assert json.loads(tags)["team"] == EMOJI_TEAM
+    [(team, method, tags)] = query(
+        db, "SELECT team, allocation_method, tags FROM marts.fct_cost_line_items WHERE resource_name = 'vm-6'")
+    assert (team, method) == ("inference-platform", "tag:resource_label")
+    assert len(json.loads(tags)) == 5_001
+
+
+def test_cli_reports_unknown_fields_and_keeps_loading(built):
+    db, rows, ingest_output = built
+    assert "fields not in the export schema, loaded without them: carbon_footprint" in ingest_output
+    assert query(db, f"SELECT count(*) FROM {TABLE}") == [(len(rows),)]
