@@ -51,6 +51,12 @@ def gcp_billing_export(
             f"{result.extract}: {result.rows_loaded:,} rows from {len(result.files)} files, "
             f"{result.rows_replaced:,} earlier rows replaced, {result.files_skipped} files already loaded"
         )
+        if result.superseded:
+            # Not an error: a stale extract (re-landed or loaded late) must not replace a newer one.
+            context.log.warning(
+                f"{result.extract}: not loaded for {', '.join(f'{a} {d}' for a, d in result.superseded)}: "
+                "an extract with later export times is already loaded for those export days"
+            )
         if result.unknown_fields:
             # Schema drift is normal (Google adds columns): the rows load, the new fields are
             # named here, in the metadata below and in raw.gcp_ingestion_log.unknown_fields.
@@ -67,6 +73,8 @@ def gcp_billing_export(
             "files_skipped_as_already_loaded": sum(r.files_skipped for r in results),
             "export_dates": dg.MetadataValue.json(sorted({str(d) for r in results for d in r.export_dates})),
             "unknown_fields": dg.MetadataValue.json(sorted({f for r in results for f in r.unknown_fields})),
+            "export_days_skipped_as_superseded": dg.MetadataValue.json(
+                sorted({f"{a} {d}" for r in results for a, d in r.superseded})),
         }
     )
 

@@ -70,6 +70,9 @@ class IngestionResult:
     billing_account_ids: tuple[str, ...]
     export_dates: tuple[dt.date, ...]
     unknown_fields: tuple[str, ...]
+    # (billing account, export day) of the extract that an extract loaded before covers further
+    # (a later export_time): not loaded, so an older extract never replaces a newer one.
+    superseded: tuple[tuple[str, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         # keys to replace look at its rows only, never at the whole (growing) raw table.
         _stage_rows(con, ingestion_id, new)
         _check_staged_rows(con, new)
+        staged = dict(con.execute(f"SELECT _source_file, count(*) FROM {INCOMING} GROUP BY 1").fetchall())
+        superseded = _drop_superseded(con, kept=list(live.values()))
         stats = _file_stats(con)
         keys = sorted({(account, day) for _, accounts, days in stats.values()
                        for account in accounts for day in days})
@@ -166,7 +171,7 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         con.execute(f"INSERT INTO {RAW} SELECT * FROM {INCOMING}")
         con.execute(f"DROP TABLE {INCOMING}")
         unknown = {f.path: _unknown_fields(con, f) for f in new}
-        _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced)
+        _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged)
         con.commit()
     except BaseException:
         con.rollback()
@@ -181,8 +186,12 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         billing_account_ids=tuple(sorted({account for account, _ in keys})),
         export_dates=tuple(sorted({day for _, day in keys})),
         unknown_fields=tuple(sorted({k for keys_ in unknown.values() for k in keys_})),
+        superseded=tuple(superseded),
     )
     log.info("GCP ingestion %s: %s", ingestion_id, result)
+    if superseded:
+        log.warning("GCP extract %s is older than what is loaded for %s: those days were not loaded",
+                    result.extract, superseded)
     if result.unknown_fields:
         log.warning("GCP export has fields not in the schema (ignored): %s", result.unknown_fields)
     return result
@@ -239,6 +248,39 @@ def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str,
     return int(deleted[0]) if deleted else 0
 
 
+def _drop_superseded(con: duckdb.DuckDBPyConnection, kept: list[tuple[str, str]]) -> list[tuple[str, dt.date]]:
+    """Drop the staged rows of each (account, export day) already loaded from a newer extract.
+
+    The export is append-only, so a later extract of a day holds every row of an earlier one and
+    reaches a later export_time. An extract whose latest export_time for a day is older than the
+    loaded one's is therefore a stale copy (a partial extract re-landed or loaded after the
+    complete one, an old folder ingested again): replacing with it would lose rows. Equal times
+    (the same extract again, or a re-compressed copy) still replace. Rows of this extract's own
+    shards loaded before (`kept`) count as this extract's.
+    """
+    incoming = {(a, d): t for a, d, t in con.execute(
+        f"SELECT billing_account_id, _export_date, max(export_time) FROM {INCOMING} GROUP BY 1, 2").fetchall()}
+    if not incoming:
+        return []
+    days = [d for _, d in incoming]
+    key_clause = " OR ".join("(billing_account_id = ? AND _export_date = ?)" for _ in incoming)
+    kept_clause = " OR ".join("(_ingestion_id = ? AND _source_file = ?)" for _ in kept) or "false"
+    # In placeholder order: the kept flag in the select list, then the day range, then the keys.
+    params = [v for pair in kept for v in pair] + [min(days), max(days)] + [v for key in incoming for v in key]
+    loaded: dict[tuple[str, dt.date], dt.datetime] = {}
+    for account, day, is_kept, latest in con.execute(f"""
+            SELECT billing_account_id, _export_date, {kept_clause}, max(export_time) FROM {RAW}
+            WHERE _export_date BETWEEN ? AND ? AND ({key_clause}) GROUP BY 1, 2, 3""", params).fetchall():
+        if is_kept:
+            incoming[(account, day)] = max(incoming[(account, day)], latest)
+        else:
+            loaded[(account, day)] = latest
+    superseded = sorted(key for key, latest in loaded.items() if latest > incoming[key])
+    for account, day in superseded:
+        con.execute(f"DELETE FROM {INCOMING} WHERE billing_account_id = ? AND _export_date = ?", [account, day])
+    return superseded
+
+
 def _file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     """file -> (rows, account ids, export dates) of the staged rows."""
     rows = con.execute(f"""
@@ -248,14 +290,16 @@ def _file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {file: (n, tuple(accounts), tuple(dates)) for file, n, accounts, dates in rows}
 
 
-def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced) -> None:
-    """One row per file. A skipped file loads nothing, so its row_count is 0."""
+def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged) -> None:
+    """One row per file. A skipped file loads nothing, so its row_count is 0; a file whose rows
+    were all of superseded days is `skipped_superseded` (not live, so looked at again next time)."""
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = []
     for f in new:
         n, accounts, dates = stats.get(str(f.path), (0, (), ()))
+        status = "skipped_superseded" if n == 0 and staged.get(str(f.path), 0) > 0 else "loaded"
         rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, n,
-                     list(accounts), list(dates), rows_replaced, unknown[f.path], "loaded", loaded_at))
+                     list(accounts), list(dates), rows_replaced, unknown[f.path], status, loaded_at))
     for f in skipped:
         rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, 0,
                      [], [], rows_replaced, [], "skipped_duplicate", loaded_at))

@@ -626,3 +626,29 @@ def test_cli_reports_unknown_fields_and_keeps_loading(built):
     db, rows, ingest_output = built
     assert "fields not in the export schema, loaded without them: carbon_footprint" in ingest_output
     assert query(db, f"SELECT count(*) FROM {TABLE}") == [(len(rows),)]
+
+
+def test_an_older_extract_loaded_after_a_newer_one_is_skipped(tmp_path):
+    """Complete extract first, then the partial one of the same day (re-landed, or an old folder
+    ingested again): the partial would lose rows, so its day is skipped and reported; another
+    account's export day in the same old extract, which nothing newer covers, still loads."""
+    db = tmp_path / "warehouse.duckdb"
+    rows = [bq_row(i, export_time=f"2020-11-09 {h:02d}:00:00 UTC") for i, h in enumerate((3, 9, 15, 21))]
+    partial = extract_dir(tmp_path / "x", "2020-11-09", "20201109T120000Z")
+    complete = extract_dir(tmp_path / "x", "2020-11-09", "20201110T010000Z")
+    write_shard(partial, 0, rows[:2])
+    other_day = write_shard(partial, 1, [bq_row(9, account="0A1B2C-3D4E5F-678901")])
+    write_shard(complete, 0, rows)
+    ingest_gcp_files(db, [complete])
+    complete_rows = _raw_rows(db)
+    result = materialize(db, [partial])
+    assert result.success
+    assert materialization_metadata(result)["export_days_skipped_as_superseded"] == [f"{ACCOUNT} 2020-11-09"]
+    assert _raw_rows(db, f"billing_account_id = '{ACCOUNT}'") == complete_rows
+    assert query(db, f"SELECT count(*) FROM {TABLE} WHERE billing_account_id <> '{ACCOUNT}'") == [(1,)]
+    assert query(db, f"SELECT file, row_count, status FROM {LOG} WHERE extract = ? ORDER BY file", [str(partial)]) == [
+        (str(partial / "000000000000.json.gz"), 0, "skipped_superseded"), (str(other_day), 1, "loaded")]
+    # Loading everything again (as the daily schedule does with the landing folder) changes no row.
+    before = _raw_rows(db)
+    ingest_gcp_files(db, [tmp_path / "x"])
+    assert _raw_rows(db) == before
