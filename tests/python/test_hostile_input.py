@@ -197,6 +197,9 @@ def test_rejected_input_names_file_line_field_and_changes_nothing(loaded, tmp_pa
     result = materialize(db, [folder])
     assert not result.success
     assert where in failure_message(result) and text in failure_message(result)
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    place = {k: v.value for k, v in failure.step_failure_data.user_failure_data.metadata.items()}
+    assert place == {"file": str(bad), "line": line_no, "field": field or ""}
     assert fingerprint(db) == before
 
 
@@ -550,24 +553,34 @@ def _expected_totals(rows: list[dict]) -> dict[tuple[str, str, str], Decimal]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, list[dict], str]:
+def built(tmp_path_factory) -> tuple[Path, list[dict], str, subprocess.CompletedProcess]:
+    """The build cases ingested and built with the CLI, after a refused `chargeback ingest`."""
     work = tmp_path_factory.mktemp("hostile-build")
     cases = _build_case_rows()
     for stamp, rows in cases.items():
         day = f"{stamp[:4]}-{stamp[4:6]}-{int(stamp[6:8]) - 1:02d}"
         write_shard(extract_dir(work / "export", day, stamp), 0, rows)
+    bad = _write_lines(extract_dir(work / "bad", "2020-11-02", "20201103T020000Z"), 0,
+                       [line(_october(11, cost=1.0)), line(_october(12, cost=1.0)).replace('"cost":1.0', '"cost":"12,5"')])
     (work / "dagster").mkdir()
-    env = _cli_env(work / "warehouse.duckdb", work)
-    outputs = []
-    for command in (["ingest", "gcp", str(work / "export")], ["build"]):
-        completed = subprocess.run([str(CHARGEBACK), *command], env=env, capture_output=True, text=True)
-        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-        outputs.append(completed.stdout + completed.stderr)
-    return work / "warehouse.duckdb", [r for rows in cases.values() for r in rows], outputs[0]
+    db = work / "warehouse.duckdb"
+    env = _cli_env(db, work)
+
+    def chargeback(*command: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(CHARGEBACK), *command], env=env, capture_output=True, text=True)
+
+    ingested = chargeback("ingest", "gcp", str(work / "export"))
+    assert ingested.returncode == 0, ingested.stdout[-3000:] + ingested.stderr[-3000:]
+    before = fingerprint(db)
+    refused = chargeback("ingest", "gcp", str(bad))
+    assert fingerprint(db) == before
+    built_ = chargeback("build")
+    assert built_.returncode == 0, built_.stdout[-3000:] + built_.stderr[-3000:]
+    return db, [r for rows in cases.values() for r in rows], ingested.stdout + ingested.stderr, refused
 
 
 def test_build_conserves_money_per_currency_with_negative_and_late_rows(built):
-    db, rows, _ = built
+    db, rows, *_ = built
     expected = _expected_totals(rows)
     assert expected[(ACCOUNT, "2020-10", "EUR")] == Decimal("4.75")  # 7.25 - 0.5 - 2.0
     for mart in ("fct_cost_line_items", "fct_chargeback_monthly"):
@@ -580,7 +593,7 @@ def test_build_conserves_money_per_currency_with_negative_and_late_rows(built):
 
 
 def test_chargeback_keeps_currencies_apart(built):
-    db, _, _ = built
+    db, *_ = built
     # One billing account, two currencies: every chargeback row is in one currency, and each
     # team's October EUR charge is made of EUR rows only.
     assert query(db, "SELECT billing_currency, team, sum(effective_cost) FROM marts.fct_chargeback_monthly "
@@ -591,7 +604,7 @@ def test_chargeback_keeps_currencies_apart(built):
 
 
 def test_negative_costs_are_charged_as_negative(built):
-    db, _, _ = built
+    db, *_ = built
     assert query(db, "SELECT team, billing_currency, billed_cost, charge_category FROM marts.fct_cost_line_items "
                      "WHERE billed_cost < 0 ORDER BY billing_currency") == [
         ("applied-ml", "EUR", Decimal("-2.000000000"), "Usage"),
@@ -601,7 +614,7 @@ def test_negative_costs_are_charged_as_negative(built):
 
 
 def test_late_rows_of_a_closed_month_add_to_the_invoice_month_they_carry(built):
-    db, _, _ = built
+    db, *_ = built
     rows = query(db, "SELECT resource_name, invoice_month, cast(charge_period_start AS DATE), billed_cost "
                      "FROM marts.fct_cost_line_items WHERE resource_name IN ('vm-1', 'vm-8', 'vm-9') ORDER BY 1")
     assert rows == [("vm-1", "2020-10", dt.date(2020, 10, 31), Decimal("9.000000000")),
@@ -610,7 +623,7 @@ def test_late_rows_of_a_closed_month_add_to_the_invoice_month_they_carry(built):
 
 
 def test_unicode_team_label_stays_visible_and_huge_label_array_is_attributed(built):
-    db, _, _ = built
+    db, *_ = built
     [(team, reason, seen, tags)] = query(
         db, "SELECT team, unallocated_reason, team_label_value, tags FROM marts.fct_cost_line_items "
             "WHERE resource_name = 'vm-5'")
@@ -622,8 +635,14 @@ def test_unicode_team_label_stays_visible_and_huge_label_array_is_attributed(bui
     assert len(json.loads(tags)) == 5_001
 
 
+def test_cli_refuses_a_bad_extract_naming_file_line_and_field(built):
+    *_, refused = built
+    assert refused.returncode == 1
+    assert ('000000000000.json.gz line 2, field "cost": expected FLOAT, got "12,5"' in refused.stderr), refused.stderr[-3000:]
+
+
 def test_cli_reports_unknown_fields_and_keeps_loading(built):
-    db, rows, ingest_output = built
+    db, rows, ingest_output, _ = built
     assert "fields not in the export schema, loaded without them: carbon_footprint" in ingest_output
     assert query(db, f"SELECT count(*) FROM {TABLE}") == [(len(rows),)]
 
