@@ -188,7 +188,6 @@ def _all_empty_sql(field: Field, expr: str) -> str:
     return f"({expr} IS NULL OR ({' AND '.join(checks)}))"
 
 
-
 def field_sql(path: str) -> str:
     """SQL for a dotted field path (`invoice.month`) of the raw table's nested columns."""
     head, *members = path.split(".")
