@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.environment import current_environment
-from orchestration.ingestion.gcp_loader import ingest_gcp_files
+from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
 from orchestration.resources import DuckDBWarehouse
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
@@ -32,12 +32,38 @@ def gcp_billing_export(
     context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [current_environment().landing_dir]
-    results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
+    try:
+        results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
+    except GcpIngestionError as exc:
+        # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
+        # in `chargeback ingest`) rather than "error occurred while executing op", and the place
+        # as metadata. The loader has rolled the extract back; the warehouse is as it was.
+        raise dg.Failure(
+            description=f"Ingestion refused, nothing of this extract was loaded: {exc}",
+            metadata={
+                "file": str(exc.file) if exc.file else "",
+                "line": exc.line if exc.line is not None else "",
+                "field": exc.field or "",
+            },
+        ) from exc
     for result in results:
         context.log.info(
             f"{result.extract}: {result.rows_loaded:,} rows from {len(result.files)} files, "
             f"{result.rows_replaced:,} earlier rows replaced, {result.files_skipped} files already loaded"
         )
+        if result.superseded:
+            # Not an error: a stale extract (re-landed or loaded late) must not replace a newer one.
+            context.log.warning(
+                f"{result.extract}: not loaded for {', '.join(f'{a} {d}' for a, d in result.superseded)}: "
+                "an extract with later export times is already loaded for those export days"
+            )
+        if result.unknown_fields:
+            # Schema drift is normal (Google adds columns): the rows load, the new fields are
+            # named here, in the metadata below and in raw.gcp_ingestion_log.unknown_fields.
+            context.log.warning(
+                f"{result.extract}: fields not in the export schema, loaded without them: "
+                f"{', '.join(result.unknown_fields)}"
+            )
     return dg.MaterializeResult(
         metadata={
             "extracts": len(results),
@@ -47,6 +73,8 @@ def gcp_billing_export(
             "files_skipped_as_already_loaded": sum(r.files_skipped for r in results),
             "export_dates": dg.MetadataValue.json(sorted({str(d) for r in results for d in r.export_dates})),
             "unknown_fields": dg.MetadataValue.json(sorted({f for r in results for f in r.unknown_fields})),
+            "export_days_skipped_as_superseded": dg.MetadataValue.json(
+                sorted({f"{a} {d}" for r in results for a, d in r.superseded})),
         }
     )
 

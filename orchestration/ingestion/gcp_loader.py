@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import json
 import logging
+import math
 import re
 import uuid
 import zlib
@@ -41,6 +43,12 @@ EXPORT_TABLE_PREFIX = "gcp_billing_export_resource_v1_"
 # about as much as the load itself, and a new column appears on every row.
 UNKNOWN_KEY_SAMPLE_LINES = 1000
 
+# Longest NDJSON line (one export row) the reader is sure to take: DuckDB's own default, made
+# explicit so that the diagnosis can name a line beyond it (DuckDB's buffer actually takes up to
+# about twice this, so a longer line only may fail). A real row is a few KB (GCP allows 64 labels
+# per resource); 16 MiB is about 400,000 labels. Raising it grows every reader buffer.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
 
 class GcpIngestionError(Exception):
     """A file that cannot be loaded; says where (file, 1-based line or parquet row, field)."""
@@ -62,6 +70,9 @@ class IngestionResult:
     billing_account_ids: tuple[str, ...]
     export_dates: tuple[dt.date, ...]
     unknown_fields: tuple[str, ...]
+    # (billing account, export day) of the extract that an extract loaded before covers further
+    # (a later export_time): not loaded, so an older extract never replaces a newer one.
+    superseded: tuple[tuple[str, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,9 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         # The extract is read into a temporary table first, so that checks, statistics and the
         # keys to replace look at its rows only, never at the whole (growing) raw table.
         _stage_rows(con, ingestion_id, new)
-        _check_identity_fields(con, new)
+        _check_staged_rows(con, new)
+        staged = dict(con.execute(f"SELECT _source_file, count(*) FROM {INCOMING} GROUP BY 1").fetchall())
+        superseded = _drop_superseded(con, kept=list(live.values()))
         stats = _file_stats(con)
         keys = sorted({(account, day) for _, accounts, days in stats.values()
                        for account in accounts for day in days})
@@ -158,7 +171,7 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         con.execute(f"INSERT INTO {RAW} SELECT * FROM {INCOMING}")
         con.execute(f"DROP TABLE {INCOMING}")
         unknown = {f.path: _unknown_fields(con, f) for f in new}
-        _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced)
+        _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged)
         con.commit()
     except BaseException:
         con.rollback()
@@ -173,8 +186,12 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
         billing_account_ids=tuple(sorted({account for account, _ in keys})),
         export_dates=tuple(sorted({day for _, day in keys})),
         unknown_fields=tuple(sorted({k for keys_ in unknown.values() for k in keys_})),
+        superseded=tuple(superseded),
     )
     log.info("GCP ingestion %s: %s", ingestion_id, result)
+    if superseded:
+        log.warning("GCP extract %s is older than what is loaded for %s: those days were not loaded",
+                    result.extract, superseded)
     if result.unknown_fields:
         log.warning("GCP export has fields not in the schema (ignored): %s", result.unknown_fields)
     return result
@@ -231,6 +248,39 @@ def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str,
     return int(deleted[0]) if deleted else 0
 
 
+def _drop_superseded(con: duckdb.DuckDBPyConnection, kept: list[tuple[str, str]]) -> list[tuple[str, dt.date]]:
+    """Drop the staged rows of each (account, export day) already loaded from a newer extract.
+
+    The export is append-only, so a later extract of a day holds every row of an earlier one and
+    reaches a later export_time. An extract whose latest export_time for a day is older than the
+    loaded one's is therefore a stale copy (a partial extract re-landed or loaded after the
+    complete one, an old folder ingested again): replacing with it would lose rows. Equal times
+    (the same extract again, or a re-compressed copy) still replace. Rows of this extract's own
+    shards loaded before (`kept`) count as this extract's.
+    """
+    incoming = {(a, d): t for a, d, t in con.execute(
+        f"SELECT billing_account_id, _export_date, max(export_time) FROM {INCOMING} GROUP BY 1, 2").fetchall()}
+    if not incoming:
+        return []
+    days = [d for _, d in incoming]
+    key_clause = " OR ".join("(billing_account_id = ? AND _export_date = ?)" for _ in incoming)
+    kept_clause = " OR ".join("(_ingestion_id = ? AND _source_file = ?)" for _ in kept) or "false"
+    # In placeholder order: the kept flag in the select list, then the day range, then the keys.
+    params = [v for pair in kept for v in pair] + [min(days), max(days)] + [v for key in incoming for v in key]
+    loaded: dict[tuple[str, dt.date], dt.datetime] = {}
+    for account, day, is_kept, latest in con.execute(f"""
+            SELECT billing_account_id, _export_date, {kept_clause}, max(export_time) FROM {RAW}
+            WHERE _export_date BETWEEN ? AND ? AND ({key_clause}) GROUP BY 1, 2, 3""", params).fetchall():
+        if is_kept:
+            incoming[(account, day)] = max(incoming[(account, day)], latest)
+        else:
+            loaded[(account, day)] = latest
+    superseded = sorted(key for key, latest in loaded.items() if latest > incoming[key])
+    for account, day in superseded:
+        con.execute(f"DELETE FROM {INCOMING} WHERE billing_account_id = ? AND _export_date = ?", [account, day])
+    return superseded
+
+
 def _file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     """file -> (rows, account ids, export dates) of the staged rows."""
     rows = con.execute(f"""
@@ -240,14 +290,16 @@ def _file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {file: (n, tuple(accounts), tuple(dates)) for file, n, accounts, dates in rows}
 
 
-def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced) -> None:
-    """One row per file. A skipped file loads nothing, so its row_count is 0."""
+def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged) -> None:
+    """One row per file. A skipped file loads nothing, so its row_count is 0; a file whose rows
+    were all of superseded days is `skipped_superseded` (not live, so looked at again next time)."""
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = []
     for f in new:
         n, accounts, dates = stats.get(str(f.path), (0, (), ()))
+        status = "skipped_superseded" if n == 0 and staged.get(str(f.path), 0) > 0 else "loaded"
         rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, n,
-                     list(accounts), list(dates), rows_replaced, unknown[f.path], "loaded", loaded_at))
+                     list(accounts), list(dates), rows_replaced, unknown[f.path], status, loaded_at))
     for f in skipped:
         rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, 0,
                      [], [], rows_replaced, [], "skipped_duplicate", loaded_at))
@@ -278,7 +330,8 @@ def _ndjson_select(con: duckdb.DuckDBPyConnection, files: list[_File]) -> str:
     # look like hive partitions (export_date=...), which must not become columns.
     source = (f"read_json({_sql_list(files)}, format='newline_delimited', "
               f"columns={schema.duckdb_struct_literal(schema.json_read_columns())}, "
-              f"filename=true, hive_partitioning=false)")
+              f"filename=true, hive_partitioning=false, "
+              f"maximum_object_size={MAX_LINE_BYTES})")
     exprs = [schema.normalize_sql(f, schema.quote(f["name"]), schema.parse_timestamp_sql)
              for f in schema.fields()]
     return _select(exprs, source)
@@ -316,11 +369,15 @@ def _sql_list(files: list[_File]) -> str:
     return "[" + ", ".join("'" + str(f.path).replace("'", "''") + "'" for f in files) + "]"
 
 
-def _check_identity_fields(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
-    """A row without account or export time cannot be placed in a partition: refuse it."""
+def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
+    """Refuse what the readers let through but the marts cannot use: a row without a required
+    field (schema.REQUIRED_FIELDS), or a FLOAT that is NaN or infinite ("NaN", "Infinity" and
+    1e999 all read as DOUBLE). One pass over the staged rows; the diagnosis then names the line."""
+    missing = [f"{schema.field_sql(name)} IS NULL" for name in schema.REQUIRED_FIELDS]
+    non_finite = [e for f in schema.fields() if (e := schema.non_finite_sql(f, schema.quote(f["name"])))]
     bad = con.execute(f"""
         SELECT DISTINCT _source_file FROM {INCOMING}
-        WHERE billing_account_id IS NULL OR export_time IS NULL""").fetchall()
+        WHERE {" OR ".join(missing + non_finite)}""").fetchall()
     if bad:
         bad_files = {b[0] for b in bad}
         raise _diagnose([f for f in files if str(f.path) in bad_files], None)
@@ -339,7 +396,7 @@ def _diagnose(files: list[_File], exc: duckdb.Error | None) -> GcpIngestionError
             return error
     named = next((f.path for f in ordered if str(f.path) in message), None)
     where = named.name if named else ", ".join(f.path.name for f in files)
-    return GcpIngestionError(f"{where}: {message or 'rows without identity fields'}", file=named)
+    return GcpIngestionError(f"{where}: {message or 'rows without required fields'}", file=named)
 
 
 def _open_lines(path: Path) -> Iterator[bytes]:
@@ -352,11 +409,23 @@ def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
     line_no = 0
     try:
         for line_no, line in enumerate(_open_lines(path), start=1):
+            if len(line) > MAX_LINE_BYTES:
+                return _error(path, line_no, None, f"a line of {len(line):,} bytes; rows longer than "
+                              f"{MAX_LINE_BYTES:,} bytes may not load")
             if not line.strip():
                 continue
             try:
                 row = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
+                # NaN, Infinity and 1e999 are not JSON, but Python's lenient parser reads them:
+                # then the row check can name the field that holds one.
+                try:
+                    lenient = json.loads(line)
+                except ValueError:
+                    lenient = None
+                problem = _row_problem(lenient) if isinstance(lenient, dict) else None
+                if problem:
+                    return _error(path, line_no, *problem)
                 return _error(path, line_no, None, f"invalid JSON ({exc})")
             if not isinstance(row, dict):
                 return _error(path, line_no, None, "expected a JSON object")
@@ -374,9 +443,13 @@ def _row_problem(row: dict) -> tuple[str, str] | None:
         problem = _value_problem(field, row.get(field["name"]), field["name"])
         if problem:
             return problem
-    for name in schema.IDENTITY_FIELDS:
-        if row.get(name) is None:
-            return name, "required to place the row in an export day, but absent"
+    for name in schema.REQUIRED_FIELDS:
+        value: Any = row
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            why = "to place the row in an export day" if name in schema.IDENTITY_FIELDS else "to charge the row back"
+            return name, f"required {why}, but absent"
     return None
 
 
@@ -405,8 +478,20 @@ def _value_problem(field: dict, value: Any, path: str) -> tuple[str, str] | None
                 return problem
         return None
     if not _scalar_ok(field["type"], value):
+        if _non_finite(value):
+            return path, f"expected a finite {field['type']}, got {_show(value)} (NaN and infinity are not amounts)"
         return path, f"expected {field['type']}, got {_show(value)}"
     return None
+
+
+def _non_finite(value: Any) -> bool:
+    """NaN or infinite, as a JSON number (Python's parser) or as text ("NaN", "-Infinity", "inf")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return False
+    try:
+        return not math.isfinite(float(value))
+    except (ValueError, OverflowError):
+        return False
 
 
 def _scalar_ok(bq_type: str, value: Any) -> bool:
@@ -420,12 +505,14 @@ def _scalar_ok(bq_type: str, value: Any) -> bool:
     if isinstance(value, bool) or isinstance(value, (dict, list)):
         return False
     if isinstance(value, (int, float)):
-        return True
+        return math.isfinite(value) and (bq_type != "NUMERIC" or abs(value) < 10 ** 29)
     try:
-        number = Decimal(value.strip()) if bq_type == "NUMERIC" else float(value)
+        number = Decimal(value.strip()) if bq_type == "NUMERIC" else Decimal(float(value))
     except (InvalidOperation, ValueError):
         return False
-    return number == number  # NaN is not a value
+    if bq_type == "NUMERIC":  # DECIMAL(38,9): 29 digits before the point
+        return number.is_finite() and abs(number) < Decimal(10) ** 29
+    return number.is_finite()  # NaN and infinity are not amounts
 
 
 def _valid_date(value: str) -> bool:
@@ -449,25 +536,34 @@ def _diagnose_parquet(f: _File) -> GcpIngestionError | None:
                 con.execute(f"SELECT count({expr}) FROM {source}").fetchone()
             except duckdb.Error as exc:
                 return _error(f.path, None, field["name"], f"cannot convert to {field['type']} ({exc})")
-        for name in schema.IDENTITY_FIELDS:
-            if name not in present:
-                return _error(f.path, None, name, "column absent; required to place rows in an export day")
-            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.quote(name)} IS NULL").fetchone()
+        for field in schema.fields():
+            non_finite = schema.non_finite_sql(field, _parquet_column_sql(field, present.get(field["name"])))
+            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {non_finite}").fetchone() if non_finite else None
             if row and row[0] is not None:
-                return _error(f.path, int(row[0]), name, "required to place the row in an export day, but null")
+                return _error(f.path, int(row[0]) + 1, field["name"], "expected finite numbers (NaN and infinity are not amounts)")
+        for name in schema.REQUIRED_FIELDS:
+            if name.split(".")[0] not in present:
+                return _error(f.path, None, name, "column absent; required in every row")
+            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.field_sql(name)} IS NULL").fetchone()
+            if row and row[0] is not None:
+                return _error(f.path, int(row[0]) + 1, name, "required in every row, but null")
     finally:
         con.close()
     return None
 
 
 def _error(path: Path, line: int | None, field: str | None, message: str) -> GcpIngestionError:
-    where = f"{path.name} line {line}" if line is not None else path.name
+    # Lines of NDJSON and rows of Parquet are both counted from 1.
+    unit = "row" if path.name.endswith(PARQUET_SUFFIXES) else "line"
+    where = f"{path.name} {unit} {line}" if line is not None else path.name
     if field:
         where += f', field "{field}"'
     return GcpIngestionError(f"{where}: {message}", file=path, line=line, field=field)
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)  # NaN, Infinity, -Infinity, as written (orjson would say null)
     text = orjson.dumps(value).decode()
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -23,6 +23,12 @@ LOG_TABLE = "gcp_ingestion_log"
 # A row without these cannot be placed in an export-day partition of one billing account.
 IDENTITY_FIELDS = ("billing_account_id", "export_time")
 
+# Every column of the export is NULLABLE in BigQuery, but a row without these cannot be charged
+# back: the marts need an account and export day (replacement key), a usage day, an amount, its
+# currency and its invoice month (each is `not_null` there). Refusing the row at ingestion names
+# the file and line; letting it through would fail `dbt build` far from the cause. Dotted = nested.
+REQUIRED_FIELDS = IDENTITY_FIELDS + ("usage_start_time", "cost", "currency", "invoice.month")
+
 # Added by the loader after the export's own columns (BigQuery's _PARTITIONTIME day, lineage).
 METADATA_COLUMNS = (
     ("_export_date", "DATE"),
@@ -181,3 +187,30 @@ def _all_empty_sql(field: Field, expr: str) -> str:
             checks.append(f"{member} IS NULL")
     return f"({expr} IS NULL OR ({' AND '.join(checks)}))"
 
+
+def field_sql(path: str) -> str:
+    """SQL for a dotted field path (`invoice.month`) of the raw table's nested columns."""
+    head, *members = path.split(".")
+    expr = quote(head)
+    for member in members:
+        expr = f"struct_extract({expr}, '{member}')"
+    return expr
+
+
+def non_finite_sql(field: Field, expr: str) -> str | None:
+    """SQL true where a FLOAT anywhere inside `field` (nested, in arrays) is NaN or infinite.
+
+    DuckDB reads "NaN", "Infinity" and 1e999 into DOUBLE without complaint; an amount that is not
+    a number would poison every sum downstream (and cannot become the marts' DECIMAL). None when
+    the field holds no FLOAT.
+    """
+    if is_repeated(field):
+        inner = non_finite_sql(dict(field, mode="NULLABLE"), "x")
+        return None if inner is None else f"coalesce(list_bool_or(list_transform({expr}, lambda x: {inner})), false)"
+    if field["type"] == "RECORD":
+        parts = [non_finite_sql(sub, f"struct_extract({expr}, '{sub['name']}')") for sub in field["fields"]]
+        parts = [p for p in parts if p is not None]
+        return " OR ".join(f"coalesce({p}, false)" for p in parts) or None
+    if field["type"] == "FLOAT":
+        return f"coalesce(NOT isfinite({expr}), false)"
+    return None
