@@ -49,6 +49,7 @@ def run_job(job_name: str, run_config=None) -> bool:
             run_config=run_config, instance=instance, raise_on_error=False
         )
     elapsed = time.monotonic() - started
+    print_check_results(result)
     if result.success:
         print(f"[chargeback] {job_name} succeeded in {elapsed:.1f}s (run {result.run_id})", flush=True)
         return True
@@ -57,6 +58,35 @@ def run_job(job_name: str, run_config=None) -> bool:
             print(f"[chargeback] step {event.step_key} failed:\n{event.step_failure_data.error.message}", file=sys.stderr)
     print(f"[chargeback] {job_name} FAILED after {elapsed:.1f}s (run {result.run_id})", file=sys.stderr)
     return False
+
+
+def print_check_results(result) -> None:
+    """Every data-quality (GX) check of the run with its figures, and any other failed check
+    (dbt tests), failures first and plainly marked; a count of the rest."""
+    from orchestration.quality.checks import QUALITY_CHECK_KEYS
+
+    evaluations = result.get_asset_check_evaluations()
+    if not evaluations:
+        return
+    quality = [e for e in evaluations if e.asset_check_key in QUALITY_CHECK_KEYS]
+    others = [e for e in evaluations if e.asset_check_key not in QUALITY_CHECK_KEYS]
+    failed_others = [e for e in others if not e.passed]
+    print(f"[chargeback] checks: {len(quality)} data-quality checks, {len(others)} dbt tests "
+          f"({len(others) - len(failed_others)} passed)", flush=True)
+    for evaluation in sorted(quality + failed_others, key=lambda e: (e.passed, e.asset_check_key.name)):
+        severity = evaluation.severity.value if evaluation.severity else "ERROR"
+        status = "passed" if evaluation.passed else f"FAILED ({severity})"
+        summary = evaluation.metadata.get("summary")
+        text = summary.value if summary is not None else (evaluation.description or "")
+        stream = sys.stdout if evaluation.passed else sys.stderr
+        print(f"  {status:<15} {evaluation.asset_check_key.name} on "
+              f"{evaluation.asset_check_key.asset_key.to_user_string()}: {text}", file=stream, flush=True)
+        offenders = evaluation.metadata.get("top_offenders")
+        if offenders is not None and not evaluation.passed:
+            print("    top offenders (cost not attributed by tags):", file=stream)
+            for line in str(offenders.value).splitlines():
+                print(f"      {line}", file=stream)
+        stream.flush()
 
 
 def configuration_is_valid(seeds_dir: Path = PROJECT_ROOT / "seeds") -> bool:
@@ -85,7 +115,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     summary = generate_gcp_export(
         Path(args.out), rows=args.rows, seed=args.seed, start=args.start, months=args.months,
-        fmt=args.format, progress=progress,
+        fmt=args.format, progress=progress, untagged_share=getattr(args, "untagged_share", 0.0),
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
@@ -160,6 +190,11 @@ def _parser() -> argparse.ArgumentParser:
     gcp.add_argument("--format", choices=["json", "parquet"], default="json")
     gcp.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1), help="first usage day (YYYY-MM-DD)")
     gcp.add_argument("--months", type=int, default=3)
+    gcp.add_argument(
+        "--untagged-share", type=float, default=0.0, metavar="SHARE",
+        help="break tag coverage: strip team labels and tags from resources holding about SHARE "
+        "(0-1) of the usage cost, deterministically for the seed (default 0: none)",
+    )
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
