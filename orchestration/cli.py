@@ -6,6 +6,7 @@
     chargeback ingest gcp PATH...
     chargeback build
     chargeback report [--ground-truth DIR]
+    chargeback quality docs
 
 `ingest`, `build` and `demo` run the same jobs that the Dagster UI and the schedule run.
 `build` (and so `demo`) checks the configuration seeds first and stops on any problem.
@@ -142,6 +143,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality_docs(args: argparse.Namespace) -> int:
+    """Render GX Data Docs from the validation results the checks stored, and print the path."""
+    from orchestration.resources import great_expectations_resource
+
+    resource = great_expectations_resource(current_environment())
+    if args.run_checks:
+        # The checks' own suites, run now against what is in the warehouse (no dbt build).
+        from orchestration.quality.checks import QUALITY_CHECK_KEYS
+
+        outcomes = resource.run([key.name for key in QUALITY_CHECK_KEYS], run_id=f"cli-{int(time.time())}")
+        for outcome in outcomes:
+            print(f"  {'passed' if outcome.passed else 'FAILED (' + outcome.severity + ')':<15} "
+                  f"{outcome.check_name}: {outcome.summary}")
+    site = resource.build_data_docs()
+    if site is None:
+        print("[chargeback] no GX project configured", file=sys.stderr)
+        return 1
+    print(f"[chargeback] GX Data Docs: {site}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate a realistic quarter, ingest it, build, and print the chargeback."""
     import shutil
@@ -209,6 +231,15 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="print the last complete month's chargeback and tag coverage")
     report.add_argument("--ground-truth", help="ground_truth folder written by `chargeback generate`, to measure accuracy")
     report.set_defaults(func=cmd_report)
+
+    quality = commands.add_parser("quality", help="data-quality checks (Great Expectations)")
+    quality_commands = quality.add_subparsers(dest="quality_command", required=True)
+    docs = quality_commands.add_parser(
+        "docs", help="render GX Data Docs (suites and every stored validation) and print the index.html path"
+    )
+    docs.add_argument("--run-checks", action="store_true",
+                      help="first run every check against the warehouse as it is (no dbt build)")
+    docs.set_defaults(func=cmd_quality_docs)
     return parser
 
 

@@ -36,7 +36,8 @@ def great_expectations_resource(environment: Environment) -> GreatExpectationsRe
         warehouse="bigquery",
         bigquery_project=dg.EnvVar("CHARGEBACK_BQ_PROJECT"),
         bigquery_dataset=dg.EnvVar("CHARGEBACK_BQ_DATASET"),
-        bigquery_location=dg.EnvVar("CHARGEBACK_BQ_LOCATION"),
+        # Not a secret, and optional: the same default as profiles.yml.
+        bigquery_location=os.environ.get("CHARGEBACK_BQ_LOCATION", "US"),
         gx_dir=gx_dir(environment),
     )
 

@@ -73,10 +73,9 @@ class GxValidator:
             self.context = gx.get_context(mode="file", project_root_dir=str(project_dir))
         else:
             self.context = gx.get_context(mode="ephemeral")
-        try:
-            self.context.variables.progress_bars = {"globally": False}
-        except Exception:  # noqa: BLE001 - cosmetic only
-            pass
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         self.source = self.context.data_sources.add_or_update_pandas(name=DATA_SOURCE)
 
     def validate(self, name: str, frame: pd.DataFrame, expectations: list) -> tuple[bool, list[dict[str, Any]]]:
