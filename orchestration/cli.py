@@ -62,8 +62,8 @@ def run_job(job_name: str, run_config=None) -> bool:
 
 
 def print_check_results(result) -> None:
-    """Every data-quality (GX) check of the run with its figures, and any other failed check
-    (dbt tests), failures first and plainly marked; a count of the rest."""
+    """Every data-quality (GX) check of the run with its figures, and any other check that
+    failed (dbt tests), failures first, on stderr and plainly marked; a count of the rest."""
     from orchestration.quality.checks import QUALITY_CHECK_KEYS
 
     evaluations = result.get_asset_check_evaluations()
@@ -72,8 +72,8 @@ def print_check_results(result) -> None:
     quality = [e for e in evaluations if e.asset_check_key in QUALITY_CHECK_KEYS]
     others = [e for e in evaluations if e.asset_check_key not in QUALITY_CHECK_KEYS]
     failed_others = [e for e in others if not e.passed]
-    print(f"[chargeback] checks: {len(quality)} data-quality checks, {len(others)} dbt tests "
-          f"({len(others) - len(failed_others)} passed)", flush=True)
+    print(f"[chargeback] checks: {len(quality)} data-quality (GX) checks, {len(others)} other checks such as "
+          f"dbt tests ({len(others) - len(failed_others)} passed)", flush=True)
     for evaluation in sorted(quality + failed_others, key=lambda e: (e.passed, e.asset_check_key.name)):
         severity = evaluation.severity.value if evaluation.severity else "ERROR"
         status = "passed" if evaluation.passed else f"FAILED ({severity})"
