@@ -38,7 +38,7 @@ class Thresholds:
     conservation_tolerance: float = 0.01
     # A day with fewer line items than this is too small to judge coverage on (tiny test data,
     # the first hours of a month): it is listed, not judged.
-    coverage_min_line_items: int = 100
+    coverage_min_line_items: int = 200
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.resources import DuckDBWarehouse
 from orchestration.transform.assets import build_dbt_model_assets, dbt_model_assets
 
-ROWS = 9000  # one month: ~290 line items a day, enough to judge each day's coverage
+ROWS = 9000  # one month: ~290 line items a day, enough to judge each day's coverage (200+)
 STAGING_MODEL = Path("models/staging/gcp_billing_export/stg_gcp_billing_export__cost_line_items.sql")
 
 
