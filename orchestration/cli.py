@@ -7,6 +7,7 @@
     chargeback build
     chargeback freshness
     chargeback report [--ground-truth DIR]
+    chargeback quality docs
 
 `ingest`, `build` and `demo` run the same jobs that the Dagster UI and the schedule run.
 `build` (and so `demo`) checks the configuration seeds first and stops on any problem.
@@ -50,6 +51,7 @@ def run_job(job_name: str, run_config=None) -> bool:
             run_config=run_config, instance=instance, raise_on_error=False
         )
     elapsed = time.monotonic() - started
+    print_check_results(result)
     if result.success:
         print(f"[chargeback] {job_name} succeeded in {elapsed:.1f}s (run {result.run_id})", flush=True)
         return True
@@ -58,6 +60,35 @@ def run_job(job_name: str, run_config=None) -> bool:
             print(f"[chargeback] step {event.step_key} failed:\n{event.step_failure_data.error.message}", file=sys.stderr)
     print(f"[chargeback] {job_name} FAILED after {elapsed:.1f}s (run {result.run_id})", file=sys.stderr)
     return False
+
+
+def print_check_results(result) -> None:
+    """Every data-quality (GX) check of the run with its figures, and any other check that
+    failed (dbt tests), failures first, on stderr and plainly marked; a count of the rest."""
+    from orchestration.quality.checks import QUALITY_CHECK_KEYS
+
+    evaluations = result.get_asset_check_evaluations()
+    if not evaluations:
+        return
+    quality = [e for e in evaluations if e.asset_check_key in QUALITY_CHECK_KEYS]
+    others = [e for e in evaluations if e.asset_check_key not in QUALITY_CHECK_KEYS]
+    failed_others = [e for e in others if not e.passed]
+    print(f"[chargeback] checks: {len(quality)} data-quality (GX) checks, {len(others)} other checks such as "
+          f"dbt tests ({len(others) - len(failed_others)} passed)", flush=True)
+    for evaluation in sorted(quality + failed_others, key=lambda e: (e.passed, e.asset_check_key.name)):
+        severity = evaluation.severity.value if evaluation.severity else "ERROR"
+        status = "passed" if evaluation.passed else f"FAILED ({severity})"
+        summary = evaluation.metadata.get("summary")
+        text = summary.value if summary is not None else (evaluation.description or "")
+        stream = sys.stdout if evaluation.passed else sys.stderr
+        print(f"  {status:<15} {evaluation.asset_check_key.name} on "
+              f"{evaluation.asset_check_key.asset_key.to_user_string()}: {text}", file=stream, flush=True)
+        offenders = evaluation.metadata.get("top_offenders")
+        if offenders is not None and not evaluation.passed:
+            print("    top offenders (cost not attributed by tags):", file=stream)
+            for line in str(offenders.value).splitlines():
+                print(f"      {line}", file=stream)
+        stream.flush()
 
 
 def configuration_is_valid(seeds_dir: Path = PROJECT_ROOT / "seeds") -> bool:
@@ -86,7 +117,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     summary = generate_gcp_export(
         Path(args.out), rows=args.rows, seed=args.seed, start=args.start, months=args.months,
-        fmt=args.format, progress=progress,
+        fmt=args.format, progress=progress, untagged_share=getattr(args, "untagged_share", 0.0),
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
@@ -120,6 +151,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     ground_truth = Path(args.ground_truth) if args.ground_truth else None
     print(render_report(current_environment().duckdb_path, ground_truth))
+    return 0
+
+
+def cmd_quality_docs(args: argparse.Namespace) -> int:
+    """Render GX Data Docs from the validation results the checks stored, and print the path."""
+    from orchestration.resources import great_expectations_resource
+
+    resource = great_expectations_resource(current_environment())
+    if args.run_checks:
+        # The checks' own suites, run now against what is in the warehouse (no dbt build).
+        from orchestration.quality.checks import QUALITY_CHECK_KEYS
+
+        outcomes = resource.run([key.name for key in QUALITY_CHECK_KEYS], run_id=f"cli-{int(time.time())}")
+        for outcome in outcomes:
+            print(f"  {'passed' if outcome.passed else 'FAILED (' + outcome.severity + ')':<15} "
+                  f"{outcome.check_name}: {outcome.summary}")
+    site = resource.build_data_docs()
+    if site is None:
+        print("[chargeback] no GX project configured", file=sys.stderr)
+        return 1
+    print(f"[chargeback] GX Data Docs: {site}")
     return 0
 
 
@@ -171,6 +223,11 @@ def _parser() -> argparse.ArgumentParser:
     gcp.add_argument("--format", choices=["json", "parquet"], default="json")
     gcp.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1), help="first usage day (YYYY-MM-DD)")
     gcp.add_argument("--months", type=int, default=3)
+    gcp.add_argument(
+        "--untagged-share", type=float, default=0.0, metavar="SHARE",
+        help="break tag coverage: strip team labels and tags from resources holding about SHARE "
+        "(0-1) of the usage cost, deterministically for the seed (default 0: none)",
+    )
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
@@ -190,6 +247,15 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="print the last complete month's chargeback and tag coverage")
     report.add_argument("--ground-truth", help="ground_truth folder written by `chargeback generate`, to measure accuracy")
     report.set_defaults(func=cmd_report)
+
+    quality = commands.add_parser("quality", help="data-quality checks (Great Expectations)")
+    quality_commands = quality.add_subparsers(dest="quality_command", required=True)
+    docs = quality_commands.add_parser(
+        "docs", help="render GX Data Docs (suites and every stored validation) and print the index.html path"
+    )
+    docs.add_argument("--run-checks", action="store_true",
+                      help="first run every check against the warehouse as it is (no dbt build)")
+    docs.set_defaults(func=cmd_quality_docs)
     return parser
 
 

@@ -44,6 +44,7 @@ import json
 import math
 import queue
 import random
+import re
 import threading
 import zlib
 from dataclasses import asdict, dataclass
@@ -493,6 +494,17 @@ def _kv(pairs):
     return [{"key": k, "value": v} for k, v in pairs]
 
 
+# Label and tag keys that name a team in the demo configuration (seeds/tag_key_aliases.csv and
+# the GKE cost-allocation keys), after the same normalisation: lowercase, ` ` and `-` as `_`.
+_TEAM_KEYS = {"team", "owner_team", "team_name", "owner", "cost_center", "squad", "k8s_namespace"}
+
+
+def _is_team_key(key: str) -> bool:
+    normalised = re.sub(r"[\s\-]+", "_", key.strip().lower())
+    return normalised in _TEAM_KEYS or (
+        normalised.startswith("k8s_label/") and normalised.removeprefix("k8s_label/") in _TEAM_KEYS)
+
+
 def _project_env(project: dict[str, Any]) -> str:
     # the value of the project's first label: its `env` label for team projects (for the shared VPC
     # host project that first label is `cost-pool`)
@@ -562,6 +574,7 @@ class GenerateSummary:
     ground_truth: str
     format: str
     seed: int
+    untagged_share: float = 0.0  # share of usage cost whose team labels were stripped (--untagged-share)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -726,6 +739,45 @@ class _Company:
                 # a key added just now went to the end: restore the schema's column order
                 t.static = {k: st[k] for k in _SCHEMA_COLUMNS if k in st}
                 t.json_prefix = _encode_prefix(t.static)
+
+    def strip_team_attribution(self, share: float, seed: int) -> float:
+        """Break tag coverage on purpose (``--untagged-share``): remove every team label and tag
+        from resources holding about `share` of the usage cost, as if they had never been tagged.
+
+        Cost-weighted, deterministic for a seed, and drawn from its own RNG so the rest of the
+        data (and every line item id) is the same as without the flag. The resource labels,
+        resource-manager tags, GKE labels and the project labels seen on those resources' rows
+        lose their team keys; the ground truth keeps the true owner, so attribution accuracy
+        drops too. What remains to attribute them are the folder mapping and virtual-tag rules.
+        Returns the share of usage cost actually stripped.
+        """
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"untagged share must be in (0, 1], got {share}")
+
+        def cost(t: _LineTemplate) -> float:
+            return t.weight * t.hourly_amount / t.units_per_pricing_unit * t.effective_price
+
+        rng = random.Random(seed * 104_729 + 3)
+        total = sum(cost(t) for t in self.templates) or 1.0
+        candidates = [r for r in self.resources if r.templates]
+        rng.shuffle(candidates)
+        stripped = 0.0
+        for resource in candidates:
+            c = sum(cost(t) for t in resource.templates) / total
+            if stripped + c / 2 > share:
+                continue
+            stripped += c
+            for t in resource.templates:
+                st = t.static
+                for field in ("labels", "tags"):
+                    if field in st:
+                        st[field] = [kv for kv in st[field] if not _is_team_key(kv["key"])]
+                        if not st[field] and t.omit_empty:
+                            del st[field]
+                project = st["project"]
+                st["project"] = {**project, "labels": [kv for kv in project["labels"] if not _is_team_key(kv["key"])]}
+                t.json_prefix = _encode_prefix(st)
+        return stripped
 
     def _group_id(self, key: tuple) -> int:
         return self._group_ids.setdefault(key, len(self._group_ids))
@@ -1335,8 +1387,13 @@ def generate_gcp_export(
     fmt: Literal["json", "parquet"] = "json",
     shard_rows: int = 250_000,
     progress: Callable[[int], None] | None = None,
+    untagged_share: float = 0.0,
 ) -> GenerateSummary:
-    """Write a realistic detailed-usage-cost export of about `rows` rows (see module doc)."""
+    """Write a realistic detailed-usage-cost export of about `rows` rows (see module doc).
+
+    `untagged_share` > 0 strips the team labels and tags from resources holding about that
+    share of the usage cost (see _Company.strip_team_attribution): demo data with broken tag
+    coverage, to see the coverage checks fail. 0 (the default) leaves the data unchanged."""
     if fmt not in ("json", "parquet"):
         raise ValueError("fmt must be 'json' or 'parquet'")
     if rows < 1 or months < 1 or shard_rows < 1:
@@ -1349,6 +1406,7 @@ def generate_gcp_export(
     n_days = (end - start).days
     scale = max(1, int(round(rows / n_days / (24 * _USAGE_ROWS_PER_HOUR_PER_SCALE))))
     company = _Company(seed, scale)
+    untagged = company.strip_team_attribution(untagged_share, seed) if untagged_share else 0.0
     templates = company.templates
     rng = random.Random(seed)  # all row-level randomness
     parquet = fmt == "parquet"
@@ -1408,7 +1466,7 @@ def generate_gcp_export(
         first_export_date=_date_of_day_ordinal(export_days[0]).isoformat() if export_days else "",
         last_export_date=_date_of_day_ordinal(export_days[-1]).isoformat() if export_days else "",
         invoice_months=tuple(sorted(set(month_list) | set(timeline.invoices))),
-        ground_truth=str(out_dir / "ground_truth"), format=fmt, seed=seed,
+        ground_truth=str(out_dir / "ground_truth"), format=fmt, seed=seed, untagged_share=round(untagged, 4),
     )
     (out_dir / "manifest.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary

@@ -1,18 +1,59 @@
-"""The dbt project as Dagster assets; dbt tests run as their asset checks."""
+"""The dbt project as Dagster assets; dbt tests run as their asset checks.
 
+Two steps, so that a blocking check can stand between them: first everything up to the last
+intermediate model (seeds, staging, intermediate views, dim_teams, and their tests), then the
+line items and every mart built from them (the tables BI tools read, and their tests).
+`gx_money_conserved_before_marts` (orchestration/quality) is a blocking check on
+int_cost_line_items_allocated: when money is not conserved before the marts, the marts step
+never starts and the published marts stay as they were.
+"""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.transform.checks import check_configuration_before_dbt
 from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import ChargebackDbtTranslator
 
+# The line items and everything built from them: the marts the gate protects. (dim_teams,
+# built from the teams seed alone, goes with the first step: tests on seeds refer to it.)
+MARTS_SELECTION = "fct_cost_line_items+"
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=ChargebackDbtTranslator())
-def chargeback_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selected models and seeds: models, their tests, unit tests and the conservation check.
 
-    The configuration seeds are checked first: on any problem the step fails before dbt runs."""
-    check_configuration_before_dbt(context, dbt_project.project_dir / "seeds")
-    yield from dbt.cli(["build"], context=context).stream()
+def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    """The two dbt steps of `project` (a factory, so a test can build a modified copy)."""
+
+    def build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        check_configuration_before_dbt(context, project.project_dir / "seeds")
+        yield from dbt.cli(["build"], context=context).stream()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=ChargebackDbtTranslator(),
+        exclude=MARTS_SELECTION,
+        name="chargeback_dbt_models",
+    )
+    def chargeback_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """`dbt build` of seeds, staging and intermediate models and dim_teams, with their tests.
+
+        The configuration seeds are checked first: on any problem the step fails before dbt runs."""
+        yield from build(context, dbt)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=ChargebackDbtTranslator(),
+        select=MARTS_SELECTION,
+        name="chargeback_dbt_marts",
+    )
+    def chargeback_dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """`dbt build` of fct_cost_line_items and the marts built from it, their tests and the
+        conservation test. Runs only after the conservation gate passed."""
+        yield from build(context, dbt)
+
+    return [chargeback_dbt_models, chargeback_dbt_marts]
+
+
+dbt_model_assets = build_dbt_model_assets(dbt_project)
+chargeback_dbt_models, chargeback_dbt_marts = dbt_model_assets

@@ -118,8 +118,11 @@ def test_loading_and_building_again_changes_nothing(built):
 
 def test_every_dbt_test_ran_as_a_passing_asset_check(built):
     from orchestration.definitions import defs
+    from orchestration.freshness import freshness_check_keys
 
-    check_keys = list(defs.resolve_asset_graph().asset_check_keys)
+    # Every check the build runs; the export's freshness checks have their own hourly job
+    # (and would rightly fail on this historical data: test_freshness.py covers them).
+    check_keys = list(defs.resolve_asset_graph().asset_check_keys - set(freshness_check_keys()))
     conservation = dg.AssetCheckKey(dg.AssetKey(["fct_chargeback_monthly"]), "assert_gcp_cost_conserved")
     assert conservation in check_keys
     with dg.DagsterInstance.get() as instance:
