@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 # Demo size: make demo ROWS=1000000
 ROWS ?= 200000
 SEED ?= 42
+# Break tag coverage on purpose (share of usage cost left untagged): make demo UNTAGGED=0.4
+UNTAGGED ?= 0
 
 .PHONY: install demo test lock benchmark dev clean
 
@@ -21,7 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/chargeback demo --rows $(ROWS) --seed $(SEED)
+	$(BIN)/chargeback demo --rows $(ROWS) --seed $(SEED) --untagged-share $(UNTAGGED)
 
 test: install
 	$(BIN)/python -m pytest

@@ -117,7 +117,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     summary = generate_gcp_export(
         Path(args.out), rows=args.rows, seed=args.seed, start=args.start, months=args.months,
-        fmt=args.format, progress=progress, untagged_share=getattr(args, "untagged_share", 0.0),
+        fmt=args.format, progress=progress, untagged_share=args.untagged_share,
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
@@ -199,6 +199,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_untagged_share(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--untagged-share", type=float, default=0.0, metavar="SHARE",
+        help="break tag coverage: strip team labels and tags from resources holding about SHARE "
+        "(0-1) of the usage cost, deterministically for the seed (default 0: none)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chargeback", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate, ingest, build and report on a realistic quarter")
     demo.add_argument("--rows", type=int, default=200_000)
     demo.add_argument("--seed", type=int, default=42)
+    _add_untagged_share(demo)
     demo.set_defaults(func=cmd_demo)
 
     check_config = commands.add_parser(
@@ -223,11 +232,7 @@ def _parser() -> argparse.ArgumentParser:
     gcp.add_argument("--format", choices=["json", "parquet"], default="json")
     gcp.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1), help="first usage day (YYYY-MM-DD)")
     gcp.add_argument("--months", type=int, default=3)
-    gcp.add_argument(
-        "--untagged-share", type=float, default=0.0, metavar="SHARE",
-        help="break tag coverage: strip team labels and tags from resources holding about SHARE "
-        "(0-1) of the usage cost, deterministically for the seed (default 0: none)",
-    )
+    _add_untagged_share(gcp)
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
