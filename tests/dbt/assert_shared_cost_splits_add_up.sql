@@ -1,8 +1,9 @@
 {#
   Every split adds back up to its source row (PRODUCT.md, invariant 3): per source line item
   taken by a shared-cost pool, for every money column, Σ split rows in fct_cost_line_items =
-  the source row in int_cost_line_items_attributed, exactly (no tolerance). Also fails when a
-  split group has no source row, or mixes pools. Returns the groups that disagree.
+  the source row as it entered attribution (int_cost_line_items_focus_aligned: attribution never
+  changes money, and reading it skips the attribution joins), exactly (no tolerance). Also fails
+  when a split group has no source row, or mixes pools. Returns the groups that disagree.
 #}
 {%- set money_columns = line_item_money_columns() -%}
 with
@@ -28,7 +29,7 @@ sources as (
         {%- for column in money_columns %}
         {{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from {{ ref('int_cost_line_items_attributed') }}
+    from {{ ref('int_cost_line_items_focus_aligned') }}
     where line_item_id in (select source_line_item_id from split_groups)
 
 ),
