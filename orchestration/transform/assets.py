@@ -1,7 +1,7 @@
 """The dbt project as Dagster assets; dbt tests run as their asset checks.
 
 Two steps, so that a blocking check can stand between them: first everything up to the last
-intermediate model (seeds, staging, intermediate views, dim_teams, and their tests), then the
+intermediate model (seeds, staging, intermediate models, dim_teams, and their tests), then the
 line items and every mart built from them (the tables BI tools read, and their tests).
 `gx_money_conserved_before_marts` (orchestration/quality) is a blocking check on
 int_cost_line_items_allocated: when money is not conserved before the marts, the marts step
