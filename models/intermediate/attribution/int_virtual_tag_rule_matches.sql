@@ -10,6 +10,13 @@
   that only undated rules match has one interval, 0001-01-01 to 9999-12-31, so line items join on
   the signature and a date range and each finds exactly one interval.
 #}
+{%- set signature = [
+    'provider_name', 'billing_account_id', 'sub_account_id', 'service_name',
+    'charge_description', 'resource_name', 'label_set_key',
+] -%}
+{#- What each winner decides: (output prefix, rule column). -#}
+{%- set decisions = [('team', 'team'), ('phase', 'workload_phase')] -%}
+
 with
 
 line_items as (
@@ -89,26 +96,19 @@ candidates as (
 interval_starts as (
 
     select distinct
-        provider_name, billing_account_id, sub_account_id, service_name, charge_description,
-        resource_name, label_set_key,
+        {{ signature | join(', ') }},
         cast('0001-01-01' as date) as valid_from
     from candidates
 
     union distinct
 
-    select
-        provider_name, billing_account_id, sub_account_id, service_name, charge_description,
-        resource_name, label_set_key,
-        valid_from
+    select {{ signature | join(', ') }}, valid_from
     from candidates
     where valid_from is not null
 
     union distinct
 
-    select
-        provider_name, billing_account_id, sub_account_id, service_name, charge_description,
-        resource_name, label_set_key,
-        valid_to
+    select {{ signature | join(', ') }}, valid_to
     from candidates
     where valid_to is not null
 
@@ -119,11 +119,7 @@ intervals as (
     select
         *,
         coalesce(
-            lead(valid_from) over (
-                partition by provider_name, billing_account_id, sub_account_id, service_name,
-                    charge_description, resource_name, label_set_key
-                order by valid_from
-            ),
+            lead(valid_from) over (partition by {{ signature | join(', ') }} order by valid_from),
             cast('9999-12-31' as date)
         ) as valid_to
     from interval_starts
@@ -134,13 +130,9 @@ intervals as (
 interval_candidates as (
 
     select
-        intervals.provider_name,
-        intervals.billing_account_id,
-        intervals.sub_account_id,
-        intervals.service_name,
-        intervals.charge_description,
-        intervals.resource_name,
-        intervals.label_set_key,
+        {%- for column in signature %}
+        intervals.{{ column }},
+        {%- endfor %}
         intervals.valid_from,
         intervals.valid_to,
         candidates.rule_id,
@@ -149,84 +141,50 @@ interval_candidates as (
         candidates.workload_phase
     from intervals
     inner join candidates
-        on intervals.provider_name = candidates.provider_name
-        and intervals.billing_account_id = candidates.billing_account_id
-        and intervals.sub_account_id = candidates.sub_account_id
-        and intervals.service_name = candidates.service_name
-        and intervals.charge_description = candidates.charge_description
-        and intervals.resource_name = candidates.resource_name
-        and intervals.label_set_key = candidates.label_set_key
-        and (candidates.valid_from is null or candidates.valid_from <= intervals.valid_from)
+        on {% for column in signature %}intervals.{{ column }} = candidates.{{ column }}
+        and {% endfor -%}
+        (candidates.valid_from is null or candidates.valid_from <= intervals.valid_from)
         and (candidates.valid_to is null or candidates.valid_to >= intervals.valid_to)
 
 ),
+{% for prefix, column in decisions %}
+-- The first rule (priority, then rule_id) that sets a {{ column }}, per interval.
+{{ prefix }}_winners as (
 
-team_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by provider_name, billing_account_id, sub_account_id, service_name,
-                charge_description, resource_name, label_set_key, valid_from
-            order by priority, rule_id
-        ) as match_rank
-    from interval_candidates
-    where team is not null
-
-),
-
-phase_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by provider_name, billing_account_id, sub_account_id, service_name,
-                charge_description, resource_name, label_set_key, valid_from
-            order by priority, rule_id
-        ) as match_rank
-    from interval_candidates
-    where workload_phase is not null
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ signature | join(', ') }}, valid_from
+                order by priority, rule_id
+            ) as match_rank
+        from interval_candidates
+        where {{ column }} is not null
+    ) as ranked
+    where match_rank = 1
 
 ),
-
+{% endfor %}
 final as (
 
     select
-        intervals.provider_name,
-        intervals.billing_account_id,
-        intervals.sub_account_id,
-        intervals.service_name,
-        intervals.charge_description,
-        intervals.resource_name,
-        intervals.label_set_key,
+        {%- for column in signature %}
+        intervals.{{ column }},
+        {%- endfor %}
         intervals.valid_from,
         intervals.valid_to,
-        team_ranked.rule_id as team_rule_id,
-        team_ranked.team,
-        phase_ranked.rule_id as phase_rule_id,
-        phase_ranked.workload_phase
+        team_winners.rule_id as team_rule_id,
+        team_winners.team,
+        phase_winners.rule_id as phase_rule_id,
+        phase_winners.workload_phase
     from intervals
-    left join team_ranked
-        on intervals.provider_name = team_ranked.provider_name
-        and intervals.billing_account_id = team_ranked.billing_account_id
-        and intervals.sub_account_id = team_ranked.sub_account_id
-        and intervals.service_name = team_ranked.service_name
-        and intervals.charge_description = team_ranked.charge_description
-        and intervals.resource_name = team_ranked.resource_name
-        and intervals.label_set_key = team_ranked.label_set_key
-        and intervals.valid_from = team_ranked.valid_from
-        and team_ranked.match_rank = 1
-    left join phase_ranked
-        on intervals.provider_name = phase_ranked.provider_name
-        and intervals.billing_account_id = phase_ranked.billing_account_id
-        and intervals.sub_account_id = phase_ranked.sub_account_id
-        and intervals.service_name = phase_ranked.service_name
-        and intervals.charge_description = phase_ranked.charge_description
-        and intervals.resource_name = phase_ranked.resource_name
-        and intervals.label_set_key = phase_ranked.label_set_key
-        and intervals.valid_from = phase_ranked.valid_from
-        and phase_ranked.match_rank = 1
-    where team_ranked.rule_id is not null or phase_ranked.rule_id is not null
+    {%- for prefix, column in decisions %}
+    left join {{ prefix }}_winners
+        on {% for key in signature + ['valid_from'] %}intervals.{{ key }} = {{ prefix }}_winners.{{ key }}{% if not loop.last %}
+        and {% endif %}{% endfor %}
+    {%- endfor %}
+    where team_winners.rule_id is not null or phase_winners.rule_id is not null
 
 )
 
