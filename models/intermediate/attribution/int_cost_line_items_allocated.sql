@@ -244,25 +244,41 @@ pool_recipients as (
 
 ),
 
-proportional_weights as (
+-- Every (pool, period) with each team it may split to; the methods below weigh them.
+period_recipients as (
 
     select
         pool_periods.pool_id,
+        pool_periods.method,
+        pool_periods.basis_period,
         pool_periods.billing_account_id,
         pool_periods.billing_currency,
         pool_periods.period_start,
         pool_recipients.team,
-        direct_costs.direct_cost as weight
+        pool_recipients.weight as listed_weight
     from pool_periods
     inner join pool_recipients
         on pool_periods.pool_id = pool_recipients.pool_id
+
+),
+
+proportional_weights as (
+
+    select
+        period_recipients.pool_id,
+        period_recipients.billing_account_id,
+        period_recipients.billing_currency,
+        period_recipients.period_start,
+        period_recipients.team,
+        direct_costs.direct_cost as weight
+    from period_recipients
     inner join direct_costs
-        on pool_periods.basis_period = direct_costs.basis_period
-        and pool_periods.billing_account_id = direct_costs.billing_account_id
-        and pool_periods.billing_currency = direct_costs.billing_currency
-        and pool_periods.period_start = direct_costs.period_start
-        and pool_recipients.team = direct_costs.team
-    where pool_periods.method = 'proportional'
+        on period_recipients.basis_period = direct_costs.basis_period
+        and period_recipients.billing_account_id = direct_costs.billing_account_id
+        and period_recipients.billing_currency = direct_costs.billing_currency
+        and period_recipients.period_start = direct_costs.period_start
+        and period_recipients.team = direct_costs.team
+    where period_recipients.method = 'proportional'
         and direct_costs.direct_cost > 0
 
 ),
@@ -278,39 +294,35 @@ proportional_periods_with_cost as (
 even_weights as (
 
     select
-        pool_periods.pool_id,
-        pool_periods.billing_account_id,
-        pool_periods.billing_currency,
-        pool_periods.period_start,
-        pool_recipients.team,
+        period_recipients.pool_id,
+        period_recipients.billing_account_id,
+        period_recipients.billing_currency,
+        period_recipients.period_start,
+        period_recipients.team,
         {{ to_money(1) }} as weight
-    from pool_periods
-    inner join pool_recipients
-        on pool_periods.pool_id = pool_recipients.pool_id
+    from period_recipients
     left join proportional_periods_with_cost
-        on pool_periods.pool_id = proportional_periods_with_cost.pool_id
-        and pool_periods.billing_account_id = proportional_periods_with_cost.billing_account_id
-        and pool_periods.billing_currency = proportional_periods_with_cost.billing_currency
-        and pool_periods.period_start = proportional_periods_with_cost.period_start
-    where pool_periods.method = 'even'
-        or (pool_periods.method = 'proportional' and proportional_periods_with_cost.pool_id is null)
+        on period_recipients.pool_id = proportional_periods_with_cost.pool_id
+        and period_recipients.billing_account_id = proportional_periods_with_cost.billing_account_id
+        and period_recipients.billing_currency = proportional_periods_with_cost.billing_currency
+        and period_recipients.period_start = proportional_periods_with_cost.period_start
+    where period_recipients.method = 'even'
+        or (period_recipients.method = 'proportional' and proportional_periods_with_cost.pool_id is null)
 
 ),
 
 fixed_weights as (
 
     select
-        pool_periods.pool_id,
-        pool_periods.billing_account_id,
-        pool_periods.billing_currency,
-        pool_periods.period_start,
-        pool_recipients.team,
-        pool_recipients.weight
-    from pool_periods
-    inner join pool_recipients
-        on pool_periods.pool_id = pool_recipients.pool_id
-    where pool_periods.method = 'fixed'
-        and pool_recipients.weight > 0
+        pool_id,
+        billing_account_id,
+        billing_currency,
+        period_start,
+        team,
+        listed_weight as weight
+    from period_recipients
+    where method = 'fixed'
+        and listed_weight > 0
 
 ),
 
