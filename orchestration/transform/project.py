@@ -25,15 +25,7 @@ def manifest_is_stale(project: DbtProject) -> bool:
 
 
 ensure_dbt_on_path()
-# A full parse, not a partial one: after a change to a source's YAML (its freshness block, say),
-# dbt 1.11's partial parsing drops the `config:` that tests/dbt/*.yml gives the singular tests
-# reading that source, and with it their Dagster `ref`, so the conservation check would leave
-# fct_chargeback_monthly without a word.
-dbt_project = DbtProject(
-    project_dir=PROJECT_ROOT,
-    target=current_environment().dbt_target,
-    prepare_project_cli_args=["parse", "--quiet", "--no-partial-parse"],
-)
+dbt_project = DbtProject(project_dir=PROJECT_ROOT, target=current_environment().dbt_target)
 
 # `dagster dev` re-parses on every load; everywhere else (the CLI, tests, deployed code) the
 # manifest is parsed once and reused until a dbt file changes.

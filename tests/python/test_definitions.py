@@ -5,9 +5,15 @@ Snapshots of the graph's shape, so a change to it shows in review.
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.environment import PROJECT_ROOT
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 
 MARTS = {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
@@ -49,6 +55,33 @@ def test_dbt_tests_are_asset_checks():
     check_keys = {(key.asset_key.to_user_string(), key.name) for key in _graph().asset_check_keys}
     assert ("fct_cost_line_items", "unique_fct_cost_line_items_line_item_id") in check_keys
     assert ("fct_chargeback_monthly", "assert_gcp_cost_conserved") in check_keys
+
+
+def test_singular_tests_keep_their_dagster_ref_through_a_partial_parse(tmp_path: Path):
+    """dbt 1.11's partial parse drops a singular test's YAML config when a file it depends on
+    changes; the Dagster `ref` lives in the test's SQL so the check keeps its asset."""
+    project = tmp_path / "dbt"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_ROOT / name, project / name)
+    for name in ("models", "seeds", "macros", "tests/dbt"):
+        shutil.copytree(PROJECT_ROOT / name, project / name)
+
+    def parse_refs(*flags: str) -> dict[str, object]:
+        subprocess.run(["dbt", "parse", "--quiet", *flags], cwd=project, check=True)
+        nodes = json.loads((project / "target" / "manifest.json").read_text())["nodes"].values()
+        return {node["name"]: node["config"]["meta"].get("dagster", {}).get("ref", {}).get("name")
+                for node in nodes if node["resource_type"] == "test" and node["name"].startswith("assert_")}
+
+    expected = {"assert_gcp_cost_conserved": "fct_chargeback_monthly",
+                "assert_shared_cost_splits_add_up": "fct_cost_line_items",
+                "assert_shared_cost_pools_configured": "shared_cost_pool_weights"}
+    assert parse_refs("--no-partial-parse") == expected
+    sources = project / "models/staging/gcp_billing_export/_gcp_billing_export__sources.yml"
+    text = sources.read_text()
+    assert "count: 36, period: hour" in text, "the source's freshness changed: update this edit"
+    sources.write_text(text.replace("count: 36, period: hour", "count: 37, period: hour"))
+    assert parse_refs() == expected  # partial parse
 
 
 def test_jobs_schedule_and_sensor():
