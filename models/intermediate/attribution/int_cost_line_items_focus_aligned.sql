@@ -2,6 +2,10 @@
   Line items of every source in one FOCUS-aligned shape (FOCUS column names in snake_case),
   with the label arrays attribution reads. Each source is one CTE mapped to the same columns;
   new sources join with `union all`. Today: the GCP detailed usage cost export.
+
+  attribution_key fingerprints everything attribution reads (macros/attribution/cost_groups.sql):
+  line items with equal keys get the same team and phase, so attribution runs per key, not per
+  line item. A view: the key is computed only by the models that read it.
 #}
 with
 
@@ -30,6 +34,7 @@ gcp_focus_aligned as (
         cast(concat(gcp_line_items.invoice_month, '-01') as date) as billing_period_start,
         gcp_line_items.usage_start_time as charge_period_start,
         gcp_line_items.usage_end_time as charge_period_end,
+        cast(gcp_line_items.usage_start_time as date) as charge_date,
         case gcp_line_items.cost_type
             when 'tax' then 'Tax'
             when 'adjustment' then 'Adjustment'
@@ -79,7 +84,10 @@ gcp_focus_aligned as (
 
 final as (
 
-    select * from gcp_focus_aligned
+    select
+        *,
+        {{ attribution_key() }} as attribution_key
+    from gcp_focus_aligned
 
 )
 

@@ -7,9 +7,9 @@
 #}
 with
 
-line_items as (
+signatures as (
 
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+    select * from {{ ref('int_attribution_signatures') }}
 
 ),
 
@@ -44,7 +44,7 @@ label_set_pairs as (
     select
         {{ dbt.any_value('resource_labels') }} as resource_labels,
         {{ dbt.any_value('project_labels') }} as project_labels
-    from line_items
+    from signatures
     group by {{ label_set_grouping('resource_labels') }}, {{ label_set_grouping('project_labels') }}
 
 ),

@@ -8,9 +8,9 @@
 #}
 with
 
-line_items as (
+signatures as (
 
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+    select * from {{ ref('int_attribution_signatures') }}
 
 ),
 
@@ -26,7 +26,7 @@ ancestries as (
         coalesce(sub_account_id, '') as sub_account_id,
         coalesce(project_ancestry_numbers, '') as ancestry_numbers,
         {{ dbt.any_value('project_ancestors') }} as ancestors
-    from line_items
+    from signatures
     group by 1, 2
 
 ),

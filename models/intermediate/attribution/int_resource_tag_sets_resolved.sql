@@ -7,9 +7,9 @@
 #}
 with
 
-line_items as (
+signatures as (
 
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+    select * from {{ ref('int_attribution_signatures') }}
 
 ),
 
@@ -33,7 +33,7 @@ tag_sets as (
     select
         {{ label_set_key(dbt.any_value('resource_tags')) }} as tag_set_key,
         {{ dbt.any_value('resource_tags') }} as tags
-    from line_items
+    from signatures
     where resource_tags is not null  -- keyed like the empty set: no tags
     group by {{ label_set_grouping('resource_tags') }}
 

@@ -19,9 +19,9 @@
 
 with
 
-line_items as (
+attribution_signatures as (
 
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+    select * from {{ ref('int_attribution_signatures') }}
 
 ),
 
@@ -57,7 +57,7 @@ signatures as (
         coalesce(resource_name, '') as resource_name,
         {{ label_set_key('resource_labels') }} as label_set_key,
         {{ dbt.any_value('resource_labels') }} as resource_labels
-    from line_items
+    from attribution_signatures
     group by 1, 2, 3, 4, 5, 6, 7
 
 ),

@@ -5,9 +5,9 @@
 #}
 with
 
-line_items as (
+attribution_signatures as (
 
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+    select * from {{ ref('int_attribution_signatures') }}
 
 ),
 
@@ -23,7 +23,7 @@ signatures as (
         coalesce(service_name, '') as service_name,
         coalesce(charge_description, '') as charge_description,
         coalesce(resource_name, '') as resource_name
-    from line_items
+    from attribution_signatures
 
 ),
 

@@ -4,9 +4,9 @@
 #}
 with
 
-line_items as (
+cost_groups as (
 
-    select * from {{ ref('fct_cost_line_items') }}
+    select * from {{ ref('int_cost_groups_allocated') }}
 
 ),
 
@@ -26,9 +26,9 @@ final as (
         sum(billed_cost) as billed_cost,
         sum(list_cost) as list_cost,
         sum(credits_total) as credits_total,
-        count(*) as line_item_count
+        cast(sum(line_item_count) as {{ dbt.type_bigint() }}) as line_item_count
 
-    from line_items
+    from cost_groups
     group by
         invoice_month,
         billing_period_start,

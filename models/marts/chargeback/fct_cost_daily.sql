@@ -1,16 +1,16 @@
 {# Daily cost by team, phase, provider, service and sub-account, for trends and dashboards. #}
 with
 
-line_items as (
+cost_groups as (
 
-    select * from {{ ref('fct_cost_line_items') }}
+    select * from {{ ref('int_cost_groups_allocated') }}
 
 ),
 
 final as (
 
     select
-        cast(charge_period_start as date) as charge_date,
+        charge_date,
         provider_name,
         billing_account_id,
         sub_account_id,
@@ -22,11 +22,11 @@ final as (
         sum(billed_cost) as billed_cost,
         sum(list_cost) as list_cost,
         sum(credits_total) as credits_total,
-        count(*) as line_item_count
+        cast(sum(line_item_count) as {{ dbt.type_bigint() }}) as line_item_count
 
-    from line_items
+    from cost_groups
     group by
-        cast(charge_period_start as date),
+        charge_date,
         provider_name,
         billing_account_id,
         sub_account_id,

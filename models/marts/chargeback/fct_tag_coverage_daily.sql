@@ -5,16 +5,16 @@
 #}
 with
 
-line_items as (
+cost_groups as (
 
-    select * from {{ ref('fct_cost_line_items') }}
+    select * from {{ ref('int_cost_groups_allocated') }}
 
 ),
 
 daily as (
 
     select
-        cast(charge_period_start as date) as charge_date,
+        charge_date,
         provider_name,
         billing_account_id,
         sub_account_id,
@@ -24,12 +24,12 @@ daily as (
         sum(case when allocation_method like 'rule:%' then effective_cost else {{ to_money(0) }} end) as rule_attributed_cost,
         sum(case when allocation_method like 'shared:%' then effective_cost else {{ to_money(0) }} end) as shared_allocated_cost,
         sum(case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end) as unallocated_cost,
-        count(*) as line_item_count,
-        count(case when allocation_method = 'unallocated' then 1 end) as unallocated_line_item_count
+        cast(sum(line_item_count) as {{ dbt.type_bigint() }}) as line_item_count,
+        cast(sum(case when allocation_method = 'unallocated' then line_item_count else 0 end) as {{ dbt.type_bigint() }}) as unallocated_line_item_count
 
-    from line_items
+    from cost_groups
     group by
-        cast(charge_period_start as date),
+        charge_date,
         provider_name,
         billing_account_id,
         sub_account_id,

@@ -6,9 +6,9 @@
 #}
 with
 
-unallocated_line_items as (
+unallocated_groups as (
 
-    select * from {{ ref('fct_cost_line_items') }}
+    select * from {{ ref('int_cost_groups_allocated') }}
     where team = 'unallocated'
 
 ),
@@ -33,12 +33,12 @@ per_resource as (
         count(distinct tags) as distinct_tag_set_count,
         sum(effective_cost) as effective_cost,
         sum(billed_cost) as billed_cost,
-        count(*) as line_item_count,
-        min(cast(charge_period_start as date)) as first_charge_date,
-        max(cast(charge_period_start as date)) as last_charge_date,
-        count(distinct cast(charge_period_start as date)) as charge_day_count
+        cast(sum(line_item_count) as {{ dbt.type_bigint() }}) as line_item_count,
+        min(charge_date) as first_charge_date,
+        max(charge_date) as last_charge_date,
+        count(distinct charge_date) as charge_day_count
 
-    from unallocated_line_items
+    from unallocated_groups
     group by
         provider_name,
         billing_account_id,

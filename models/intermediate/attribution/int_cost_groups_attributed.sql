@@ -1,5 +1,6 @@
 {#
-  Every line item with its owning team and workload phase, and how each was decided.
+  Every cost group (int_cost_groups: line items with one attribution signature, currency, invoice
+  month and usage day) with its owning team and workload phase, and how each was decided.
 
   Team, first link that yields a KNOWN team wins (allocation_method):
     1. resource label                                   tag:resource_label
@@ -20,14 +21,14 @@
   → first phase rule (seeds/workload_phase_rules) → unclassified. A phase label with an
   unknown value falls through to the rules.
 
-  Every lookup is resolved once per distinct set or signature upstream; here each line item
-  only joins small tables.
+  Every lookup is resolved once per distinct set or signature upstream; here each group only
+  joins small tables, and fct_cost_line_items gives each line item its group's answer.
 #}
 with
 
-line_items as (
+cost_groups as (
 
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
+    select * from {{ ref('int_cost_groups') }}
 
 ),
 
@@ -64,7 +65,7 @@ phase_rule_matches as (
 resolved as (
 
     select
-        line_items.*,
+        cost_groups.*,
         resource_values.labels_json as resource_labels_json,
         resource_values.team_value as resource_label_value,
         resource_values.team as resource_label_team,
@@ -86,30 +87,30 @@ resolved as (
         project_values.workload_phase as project_phase,
         phase_rule_matches.rule_id as phase_rule_id,
         phase_rule_matches.workload_phase as rule_phase
-    from line_items
+    from cost_groups
     left join label_values as resource_values
-        on {{ label_set_key('line_items.resource_labels') }} = resource_values.label_set_key
+        on {{ label_set_key('cost_groups.resource_labels') }} = resource_values.label_set_key
     left join label_values as project_values
-        on {{ label_set_key('line_items.project_labels') }} = project_values.label_set_key
+        on {{ label_set_key('cost_groups.project_labels') }} = project_values.label_set_key
     left join tag_values
-        on {{ label_set_key('line_items.resource_tags') }} = tag_values.tag_set_key
+        on {{ label_set_key('cost_groups.resource_tags') }} = tag_values.tag_set_key
     left join ancestor_teams
-        on coalesce(line_items.sub_account_id, '') = ancestor_teams.sub_account_id
-        and coalesce(line_items.project_ancestry_numbers, '') = ancestor_teams.ancestry_numbers
+        on coalesce(cost_groups.sub_account_id, '') = ancestor_teams.sub_account_id
+        and coalesce(cost_groups.project_ancestry_numbers, '') = ancestor_teams.ancestry_numbers
     left join virtual_tag_matches
-        on line_items.provider_name = virtual_tag_matches.provider_name
-        and coalesce(line_items.billing_account_id, '') = virtual_tag_matches.billing_account_id
-        and coalesce(line_items.sub_account_id, '') = virtual_tag_matches.sub_account_id
-        and coalesce(line_items.service_name, '') = virtual_tag_matches.service_name
-        and coalesce(line_items.charge_description, '') = virtual_tag_matches.charge_description
-        and coalesce(line_items.resource_name, '') = virtual_tag_matches.resource_name
-        and {{ label_set_key('line_items.resource_labels') }} = virtual_tag_matches.label_set_key
-        and coalesce(cast(line_items.charge_period_start as date), line_items.billing_period_start) >= virtual_tag_matches.valid_from
-        and coalesce(cast(line_items.charge_period_start as date), line_items.billing_period_start) < virtual_tag_matches.valid_to
+        on cost_groups.provider_name = virtual_tag_matches.provider_name
+        and coalesce(cost_groups.billing_account_id, '') = virtual_tag_matches.billing_account_id
+        and coalesce(cost_groups.sub_account_id, '') = virtual_tag_matches.sub_account_id
+        and coalesce(cost_groups.service_name, '') = virtual_tag_matches.service_name
+        and coalesce(cost_groups.charge_description, '') = virtual_tag_matches.charge_description
+        and coalesce(cost_groups.resource_name, '') = virtual_tag_matches.resource_name
+        and {{ label_set_key('cost_groups.resource_labels') }} = virtual_tag_matches.label_set_key
+        and coalesce(cost_groups.charge_date, cost_groups.billing_period_start) >= virtual_tag_matches.valid_from
+        and coalesce(cost_groups.charge_date, cost_groups.billing_period_start) < virtual_tag_matches.valid_to
     left join phase_rule_matches
-        on coalesce(line_items.service_name, '') = phase_rule_matches.service_name
-        and coalesce(line_items.charge_description, '') = phase_rule_matches.charge_description
-        and coalesce(line_items.resource_name, '') = phase_rule_matches.resource_name
+        on coalesce(cost_groups.service_name, '') = phase_rule_matches.service_name
+        and coalesce(cost_groups.charge_description, '') = phase_rule_matches.charge_description
+        and coalesce(cost_groups.resource_name, '') = phase_rule_matches.resource_name
 
 ),
 

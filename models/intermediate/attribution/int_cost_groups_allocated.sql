@@ -1,52 +1,31 @@
 {#
-  Every attributed line item after shared-cost pools (seeds/shared_cost_pools.csv).
+  Every attributed cost group after shared-cost pools (seeds/shared_cost_pools.csv).
 
-  A row matched by a pool (first by priority) becomes one row per recipient team: every money
-  column is split exactly (split_money: the parts add back to the source to the last decimal),
-  team = the recipient, allocation_method = `shared:<pool_id>`, line_item_id = source id || ':' ||
-  team, source_line_item_id = the source's id. Other rows pass through unchanged, with
-  source_line_item_id = line_item_id.
+  A group matched by a pool (first by priority) becomes one row per recipient team: its money is
+  split exactly (split_money: the parts add back to the group to the last decimal), team = the
+  recipient, allocation_method = `shared:<pool_id>`, and share_before / share_through carry the
+  recipient's cumulative shares so fct_cost_line_items splits each line item of the group the
+  same way. Other groups pass through unchanged, with null shares.
 
   Recipients and weights, per pool and allocation period (billing account, currency, and the
   usage day or the invoice month of the pool's basis_period):
   - even: equal weights over the teams listed for the pool in seeds/shared_cost_pool_weights.csv,
     or over every team of seeds/teams.csv when it lists none;
   - fixed: the listed weights;
-  - proportional: each team's direct effective cost in the period (rows no pool matched, known
+  - proportional: each team's direct effective cost in the period (groups no pool matched, known
     team, positive total), limited to the listed teams if any are listed. A period in which no
     such team has positive direct cost falls back to `even`.
-  A pooled row whose pool yields no recipient (a `fixed` pool without weights) stays as it was.
+  A pooled group whose pool yields no recipient (a `fixed` pool without weights) stays as it was.
 
-  Performance: the line items are read twice - one narrow aggregation to the few (team,
-  sub-account, service, SKU) signatures pools match on and the direct cost per team and period,
-  and one pass that left-joins two small tables (pool per signature, shares per pool and
-  period); unpooled rows only pass through, and no window runs over line items.
+  Splitting a group's sum instead of each line item moves a recipient's amount by at most 10^-9
+  per line item of the group (each is rounded to 9 places); both add back to the source exactly.
 #}
-{%- set money_columns = line_item_money_columns() -%}
-{%- set quantity_columns = ['consumed_quantity', 'pricing_quantity'] -%}
+{%- set money_columns = cost_group_money_columns() -%}
 with
 
-line_items as (
+cost_groups as (
 
-    select * from {{ ref('int_cost_line_items_attributed') }}
-
-),
-
--- The same relation imported a second time, for the period aggregation only. DuckDB materialises
--- a CTE read twice (every column of millions of rows); two single-use imports stream instead.
-line_item_periods as (
-
-    select
-        team,
-        sub_account_id,
-        service_name,
-        charge_description,
-        billing_account_id,
-        billing_currency,
-        billing_period_start,
-        charge_period_start,
-        effective_cost
-    from {{ ref('int_cost_line_items_attributed') }}
+    select * from {{ ref('int_cost_groups_attributed') }}
 
 ),
 
@@ -81,7 +60,7 @@ teams as (
 
 ),
 
--- The one aggregation over the line items: effective cost per signature and day.
+-- Effective cost per pool signature and day.
 period_costs as (
 
     select
@@ -92,9 +71,9 @@ period_costs as (
         billing_account_id,
         billing_currency,
         billing_period_start,
-        cast(charge_period_start as date) as charge_date,
+        charge_date,
         sum(effective_cost) as effective_cost
-    from line_item_periods
+    from cost_groups
     group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
@@ -369,48 +348,56 @@ recipient_shares as (
 final as (
 
     select
-        line_items.{{ star_except(['line_item_id', 'team', 'allocation_method', 'unallocated_reason'] + money_columns + quantity_columns) }},
+        cost_groups.cost_group_key,
+        cost_groups.attribution_key,
+        cost_groups.provider_name,
+        cost_groups.billing_account_id,
+        cost_groups.sub_account_id,
+        cost_groups.sub_account_name,
+        cost_groups.billing_currency,
+        cost_groups.invoice_month,
+        cost_groups.billing_period_start,
+        cost_groups.charge_date,
+        cost_groups.service_name,
+        cost_groups.charge_description,
+        cost_groups.resource_id,
+        cost_groups.resource_name,
+        cost_groups.resource_labels_json as tags,
+        coalesce(recipient_shares.team, cost_groups.team) as team,
         case
-            when recipient_shares.team is null then line_items.line_item_id
-            else concat(line_items.line_item_id, ':', recipient_shares.team)
-        end as line_item_id,
-        line_items.line_item_id as source_line_item_id,
-        coalesce(recipient_shares.team, line_items.team) as team,
-        case
-            when recipient_shares.team is null then line_items.allocation_method
+            when recipient_shares.team is null then cost_groups.allocation_method
             else concat('shared:', recipient_shares.pool_id)
         end as allocation_method,
         -- a split row has an owner, whatever its source lacked
-        case when recipient_shares.team is null then line_items.unallocated_reason end as unallocated_reason,
+        case when recipient_shares.team is null then cost_groups.unallocated_reason end as unallocated_reason,
+        cost_groups.team_label_value,
+        cost_groups.workload_phase,
+        cost_groups.phase_method,
         recipient_shares.pool_id as shared_pool_id,
         recipient_shares.allocation_share,
+        recipient_shares.share_before,
+        recipient_shares.share_through,
         {%- for column in money_columns %}
         case
-            when recipient_shares.team is null then line_items.{{ column }}
-            else {{ split_money('line_items.' ~ column, 'recipient_shares.share_before', 'recipient_shares.share_through') }}
+            when recipient_shares.team is null then cost_groups.{{ column }}
+            else {{ split_money('cost_groups.' ~ column, 'recipient_shares.share_before', 'recipient_shares.share_through') }}
         end as {{ column }},
         {%- endfor %}
-        {%- for column in quantity_columns %}
-        -- quantities are floats: scaled by the share so usage is not counted once per recipient
-        case
-            when recipient_shares.team is null then line_items.{{ column }}
-            else line_items.{{ column }} * recipient_shares.allocation_share
-        end as {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        cost_groups.line_item_count
 
-    from line_items
+    from cost_groups
     left join signature_pools
-        on line_items.team = signature_pools.team
-        and coalesce(line_items.sub_account_id, '') = signature_pools.sub_account_key
-        and coalesce(line_items.service_name, '') = signature_pools.service_key
-        and coalesce(line_items.charge_description, '') = signature_pools.sku_key
+        on cost_groups.team = signature_pools.team
+        and coalesce(cost_groups.sub_account_id, '') = signature_pools.sub_account_key
+        and coalesce(cost_groups.service_name, '') = signature_pools.service_key
+        and coalesce(cost_groups.charge_description, '') = signature_pools.sku_key
     left join recipient_shares
         on signature_pools.pool_id = recipient_shares.pool_id
-        and line_items.billing_account_id = recipient_shares.billing_account_id
-        and line_items.billing_currency = recipient_shares.billing_currency
+        and cost_groups.billing_account_id = recipient_shares.billing_account_id
+        and cost_groups.billing_currency = recipient_shares.billing_currency
         and case
-            when signature_pools.basis_period = 'day' then cast(line_items.charge_period_start as date)
-            else line_items.billing_period_start
+            when signature_pools.basis_period = 'day' then cost_groups.charge_date
+            else cost_groups.billing_period_start
         end = recipient_shares.period_start
 
 )
