@@ -1,26 +1,14 @@
 {#
   One row per attribution key: the values of everything attribution reads, shared by all line
   items with that key (a few thousand rows for millions of line items). The lookups resolve label
-  sets, tags, ancestors and rules from here, once each.
+  sets, tags, ancestors and rules from here, once each. signature_values fetches them from one
+  representative line item per key (macros/attribution/cost_groups.sql).
 #}
 with
 
-line_items as (
-
-    select * from {{ ref('int_cost_line_items_focus_aligned') }}
-
-),
-
 final as (
 
-    -- Every column is part of the key, so any value of a group is its value.
-    select
-        attribution_key,
-        {%- for column in attribution_signature_columns() %}
-        any_value({{ column }}) as {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from line_items
-    group by attribution_key
+    {{ signature_values(ref('int_cost_line_items_focus_aligned'), ref('int_cost_group_totals')) }}
 
 )
 

@@ -1,7 +1,7 @@
 {#
-  Each cost group with the signature it was grouped on: the shape of a line item that attribution
-  reads (sub-account, service, resource, labels, tags, ancestry), with summed money and the
-  number of line items instead of one line item's.
+  Each cost group (int_cost_group_totals) with the signature it was grouped on
+  (int_attribution_signatures): the shape of a line item as attribution reads it - sub-account,
+  service, resource, labels, tags, ancestry - with summed money and a line item count.
 #}
 with
 
@@ -20,10 +20,19 @@ signatures as (
 final as (
 
     select
-        totals.*,
-        {%- for column in attribution_signature_columns() %}
-        signatures.{{ column }}{% if not loop.last %},{% endif %}
+        totals.cost_group_key,
+        totals.attribution_key,
+        {%- for column in cost_group_grain_columns() %}
+        totals.{{ column }},
         {%- endfor %}
+        totals.billing_period_start,
+        {%- for column in attribution_signature_columns() %}
+        signatures.{{ column }},
+        {%- endfor %}
+        {%- for column in cost_group_money_columns() %}
+        totals.{{ column }},
+        {%- endfor %}
+        totals.line_item_count
     from totals
     inner join signatures
         on totals.attribution_key = signatures.attribution_key

@@ -25,13 +25,14 @@ gcp_focus_aligned as (
 
     select
         gcp_line_items.line_item_id,
+        gcp_line_items.source_row_id,
         cast('gcp_billing_export' as {{ dbt.type_string() }}) as source_system,
         cast('Google Cloud' as {{ dbt.type_string() }}) as provider_name,
         gcp_line_items.billing_account_id,
         gcp_line_items.project_id as sub_account_id,
         gcp_line_items.project_name as sub_account_name,
         gcp_line_items.invoice_month,
-        cast(concat(gcp_line_items.invoice_month, '-01') as date) as billing_period_start,
+        {{ billing_period_start('gcp_line_items.invoice_month') }} as billing_period_start,
         gcp_line_items.usage_start_time as charge_period_start,
         gcp_line_items.usage_end_time as charge_period_end,
         cast(gcp_line_items.usage_start_time as date) as charge_date,

@@ -7,13 +7,18 @@ with
 
 source as (
 
-    select * from {{ source('gcp_billing_export', 'detailed_usage_cost') }}
+    select
+        -- locates the export row within one statement (macros/attribution/cost_groups.sql)
+        {{ source_row_id() }} as source_row_id,
+        *
+    from {{ source('gcp_billing_export', 'detailed_usage_cost') }}
 
 ),
 
 flattened as (
 
     select
+        source_row_id,
         billing_account_id,
         service.id as service_id,
         service.description as service_description,
