@@ -5,7 +5,7 @@ Where each runs, and what it stops:
 - `gx_export_schema` on the raw export: blocking. In build_job and the daily job it runs
   before dbt; an ERROR result stops the whole dbt graph (nothing downstream of the export is
   rebuilt). It is left out of ingest_gcp_job: a load is judged by the loader itself.
-- `gx_money_conserved_before_marts` on int_cost_line_items_allocated, the last model before
+- `gx_money_conserved_before_marts` on int_cost_groups_allocated, the last model before
   the marts: blocking. The dbt project runs as two steps (everything up to the intermediate
   layer, then the marts), and this check sits between them: an ERROR result means the marts
   step never starts, so the published marts stay as they were.
@@ -27,7 +27,7 @@ from orchestration.quality import suites
 from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.quality.results import CheckOutcome
 
-ALLOCATED = dg.AssetKey(["int_cost_line_items_allocated"])
+ALLOCATED = dg.AssetKey(["int_cost_groups_allocated"])
 COVERAGE = dg.AssetKey(["fct_tag_coverage_daily"])
 MONTHLY = dg.AssetKey(["fct_chargeback_monthly"])
 LINE_ITEMS = dg.AssetKey(["fct_cost_line_items"])
@@ -118,7 +118,7 @@ def export_schema_check(context: dg.AssetCheckExecutionContext, great_expectatio
     additional_deps=[GCP_BILLING_EXPORT],
     description=(
         "GX: per billing account, invoice month and currency, Σ(cost + credits) in the export = "
-        "Σ billed_cost of the allocated line items, before the marts are rebuilt. Blocks the marts on ERROR."
+        "Σ billed_cost of the allocated cost groups, before the marts are rebuilt. Blocks the marts on ERROR."
     ),
 )
 def money_conserved_before_marts_check(context: dg.AssetCheckExecutionContext,

@@ -2,10 +2,10 @@
 
 Two steps, so that a blocking check can stand between them: first everything up to the last
 intermediate model (seeds, staging, intermediate models, dim_teams, and their tests), then the
-line items and every mart built from them (the tables BI tools read, and their tests).
-`gx_money_conserved_before_marts` (orchestration/quality) is a blocking check on
-int_cost_line_items_allocated: when money is not conserved before the marts, the marts step
-never starts and the published marts stay as they were.
+line items and every mart built from the allocated cost groups (what BI tools read, and their
+tests). `gx_money_conserved_before_marts` (orchestration/quality) is a blocking check on
+int_cost_groups_allocated: when money is not conserved before the marts, the marts step never
+starts and the published marts stay as they were.
 """
 
 import dagster as dg
@@ -15,9 +15,9 @@ from orchestration.transform.checks import check_configuration_before_dbt
 from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import ChargebackDbtTranslator
 
-# The line items and everything built from them: the marts the gate protects. (dim_teams,
-# built from the teams seed alone, goes with the first step: tests on seeds refer to it.)
-MARTS_SELECTION = "fct_cost_line_items+"
+# The fact marts (built from the allocated cost groups) and their tests: what the gate protects.
+# (dim_teams, built from the teams seed alone, goes with the first step: tests on seeds refer to it.)
+MARTS_SELECTION = "fct_*+"
 
 
 def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
@@ -48,8 +48,8 @@ def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         name="chargeback_dbt_marts",
     )
     def chargeback_dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """`dbt build` of fct_cost_line_items and the marts built from it, their tests and the
-        conservation test. Runs only after the conservation gate passed."""
+        """`dbt build` of fct_cost_line_items and the marts built from the allocated cost groups,
+        their tests and the conservation test. Runs only after the conservation gate passed."""
         yield from build(context, dbt)
 
     return [chargeback_dbt_models, chargeback_dbt_marts]

@@ -19,13 +19,16 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-# The line items' money and quantity columns, as the attribution models carry them.
+# The line items' money and quantity columns (int_cost_line_items_focus_aligned, fct_cost_line_items).
 MONEY_COLUMNS = [
     "billed_cost", "effective_cost", "list_cost", "contracted_cost", "credits_total",
     "credits_committed_use", "credits_sustained_use", "credits_promotion", "credits_discount",
     "credits_other",
 ]
 QUANTITY_COLUMNS = ["consumed_quantity", "pricing_quantity"]
+# A cost group's money columns (macros/attribution/cost_groups.sql, cost_group_money_columns()):
+# the line items' sums that attribution and the shared-cost split carry; no quantities.
+COST_GROUP_MONEY_COLUMNS = ["billed_cost", "effective_cost", "list_cost", "credits_total"]
 DATABASE = "w"  # the catalog name DuckDB gives <tmp>/w.duckdb, as written in the compiled SQL
 
 

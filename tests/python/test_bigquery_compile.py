@@ -42,6 +42,8 @@ DUCKDB_ONLY = {
     "epoch_us": re.compile(r"\bepoch_us\s*\("),
     "varchar": re.compile(r"\bvarchar\b", re.IGNORECASE),
     "decimal(": re.compile(r"\bdecimal\s*\(", re.IGNORECASE),
+    "rowid": re.compile(r"\browid\b", re.IGNORECASE),
+    "hash(": re.compile(r"(?<![_.])\bhash\s*\(", re.IGNORECASE),
 }
 
 
@@ -92,5 +94,8 @@ def test_compiled_sql_has_no_duckdb_only_constructs(compiled_for_bigquery):
 
 
 def test_marts_land_in_the_target_dataset(compiled_for_bigquery):
-    sql = (compiled_for_bigquery / "models" / "marts" / "chargeback" / "fct_chargeback_monthly.sql").read_text()
-    assert "`offline-project`.`ai_chargeback`.`fct_cost_line_items`" in sql
+    conservation = (compiled_for_bigquery / "tests" / "dbt" / "assert_gcp_cost_conserved.sql").read_text()
+    assert "`offline-project`.`ai_chargeback`.`fct_cost_line_items`" in conservation
+    assert "`offline-project`.`ai_chargeback`.`fct_chargeback_monthly`" in conservation
+    monthly = (compiled_for_bigquery / "models" / "marts" / "chargeback" / "fct_chargeback_monthly.sql").read_text()
+    assert "`offline-project`.`ai_chargeback_intermediate`.`int_cost_groups_allocated`" in monthly

@@ -36,9 +36,11 @@ def test_graph_runs_from_the_export_to_the_marts():
     staging = graph.get(dg.AssetKey(["stg_gcp_billing_export__cost_line_items"]))
     assert GCP_BILLING_EXPORT in staging.parent_keys
     line_items = graph.get(dg.AssetKey(["fct_cost_line_items"]))
-    assert dg.AssetKey(["int_cost_line_items_allocated"]) in line_items.parent_keys
-    allocated = graph.get(dg.AssetKey(["int_cost_line_items_allocated"]))
-    assert dg.AssetKey(["int_cost_line_items_attributed"]) in allocated.parent_keys
+    assert dg.AssetKey(["int_cost_groups_allocated"]) in line_items.parent_keys
+    allocated = graph.get(dg.AssetKey(["int_cost_groups_allocated"]))
+    assert dg.AssetKey(["int_cost_groups_attributed"]) in allocated.parent_keys
+    monthly = graph.get(dg.AssetKey(["fct_chargeback_monthly"]))
+    assert dg.AssetKey(["int_cost_groups_allocated"]) in monthly.parent_keys
 
 
 def test_asset_groups():
@@ -46,7 +48,7 @@ def test_asset_groups():
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups[GCP_BILLING_EXPORT.to_user_string()] == "ingestion"
     assert groups["stg_gcp_billing_export__cost_line_items"] == "staging"
-    assert groups["int_cost_line_items_attributed"] == "intermediate"
+    assert groups["int_cost_groups_attributed"] == "intermediate"
     assert all(groups[m] == "marts" for m in MARTS)
     assert groups["teams"] == "configuration"
 

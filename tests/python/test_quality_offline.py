@@ -56,7 +56,7 @@ def test_check_sql_parses_as_bigquery(name):
 
 def test_bigquery_relations_follow_the_dbt_layout():
     assert BQ.relation(RELATIONS.coverage) == "`finops-prod.finops.fct_tag_coverage_daily`"
-    assert BQ.relation(RELATIONS.allocated) == "`finops-prod.finops_intermediate.int_cost_line_items_allocated`"
+    assert BQ.relation(RELATIONS.allocated) == "`finops-prod.finops_intermediate.int_cost_groups_allocated`"
     assert BQ.relation(RELATIONS.export) == "`billing-project.billing_export.gcp_billing_export_resource_v1_0123AB_4567CD_89EF01`"
     # The credits are summed per row, never unnested into extra rows.
     conservation = _bigquery_statements()["conservation"]

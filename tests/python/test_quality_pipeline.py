@@ -167,7 +167,7 @@ def test_money_lost_before_the_marts_blocks_them(broken_coverage_build, root):
     assert not gate.passed and gate.severity == dg.AssetCheckSeverity.ERROR
     assert "NOT conserved" in gate.metadata["summary"].value
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    assert dg.AssetKey(["int_cost_line_items_allocated"]) in materialized, "the fault reached the intermediate layer"
+    assert dg.AssetKey(["int_cost_groups_allocated"]) in materialized, "the fault reached the intermediate layer"
     assert not materialized & {dg.AssetKey([m]) for m in ("fct_cost_line_items", "fct_chargeback_monthly",
                                                           "fct_tag_coverage_daily", "fct_cost_daily")}
     # The published marts are exactly as they were.

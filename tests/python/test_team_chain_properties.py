@@ -1,18 +1,18 @@
-"""Property-based tests of the team precedence chain (int_cost_line_items_attributed).
+"""Property-based tests of the team precedence chain (int_cost_groups_attributed).
 
 The model is compiled once per module with dbt; each hypothesis example fills its direct inputs
-(int_cost_line_items_focus_aligned, int_label_sets_resolved, int_resource_tag_sets_resolved,
+(int_cost_groups, int_label_sets_resolved, int_resource_tag_sets_resolved,
 int_project_ancestor_teams, int_virtual_tag_rule_matches, int_workload_phase_rule_matches) with
 random rows that respect the upstream contracts (unique keys, non-overlapping rule intervals per
 signature, a known team only where a value exists) and runs the compiled SELECT (sql_harness.py).
 
 Properties:
-  (a) exactly one owner per line item: the output holds exactly the input line items, each once,
-      with a non-null team, an allocation_method of the documented set, and an
+  (a) exactly one owner per cost group: the output holds exactly the input cost groups, each
+      once, with a non-null team, an allocation_method of the documented set, and an
       unallocated_reason iff team = 'unallocated';
   (b) precedence: team, allocation_method, unallocated_reason, team_label_value (and the phase
       chain) equal a small Python reference implementation of the documented chain;
-  (c) money (and quantities) pass through unchanged, exactly;
+  (c) money (the group's four sums) and line_item_count pass through unchanged, exactly;
   (d) determinism: the same input, run twice and with shuffled input rows, gives the same output.
 """
 
@@ -28,21 +28,21 @@ from hypothesis import strategies as st
 
 import sql_harness as harness
 
-MONEY, QUANTITIES = harness.MONEY_COLUMNS, harness.QUANTITY_COLUMNS
+MONEY = harness.COST_GROUP_MONEY_COLUMNS
 
-LINE_ITEM_COLUMNS = [
-    ("line_item_id", "varchar"),
+COST_GROUP_COLUMNS = [
+    ("cost_group_key", "varchar"),
     ("provider_name", "varchar"),
     ("billing_account_id", "varchar"),
     ("sub_account_id", "varchar"),
     ("billing_period_start", "date"),
-    ("charge_period_start", "timestamp"),
+    ("charge_date", "date"),
     ("charge_description", "varchar"),
     ("service_name", "varchar"),
     ("resource_name", "varchar"),
     ("billing_currency", "varchar"),
     *[(column, "decimal(38,9)") for column in MONEY],
-    *[(column, "double") for column in QUANTITIES],
+    ("line_item_count", "bigint"),
     ("resource_labels", "varchar"),
     ("project_labels", "varchar"),
     ("resource_tags", "varchar"),
@@ -87,6 +87,9 @@ ANCESTRIES = [None, "/1/", "/1/2/"]
 # Timestamps on both sides of the interval boundaries below, and at midnight.
 TIMESTAMPS = [None, "2026-01-14 23:59:59", "2026-01-15 00:00:00", "2026-01-31 23:59:59",
               "2026-02-01 00:00:00", "2026-02-01 12:00:00", "2026-03-01 00:00:00"]
+# A cost group's usage day is the date part of its line items' charge_period_start: the days just
+# before and on each boundary stay covered, and a null day (the billing period start decides).
+CHARGE_DATES = list(dict.fromkeys(None if ts is None else ts[:10] for ts in TIMESTAMPS))
 BILLING_PERIODS = ["2026-01-01", "2026-02-01", "2026-03-01"]
 BOUNDARIES = ["0001-01-01", "2026-01-15", "2026-02-01", "2026-02-02", "2026-03-01", "9999-12-31"]
 NANO = Decimal("0.000000001")
@@ -99,9 +102,9 @@ ALLOWED_METHOD = re.compile(
 
 @pytest.fixture(scope="module")
 def model_sql() -> str:
-    sql = harness.compile_model("int_cost_line_items_attributed", "intermediate/attribution")
+    sql = harness.compile_model("int_cost_groups_attributed", "intermediate/attribution")
     assert harness.referenced_relations(sql) == {
-        ("intermediate", "int_cost_line_items_focus_aligned"),
+        ("intermediate", "int_cost_groups"),
         ("intermediate", "int_label_sets_resolved"),
         ("intermediate", "int_resource_tag_sets_resolved"),
         ("intermediate", "int_project_ancestor_teams"),
@@ -173,42 +176,42 @@ def inputs(draw):
                  for sub, path in ancestor_keys]
 
     count = draw(st.integers(min_value=1, max_value=14))
-    items = []
+    groups = []
     for index in range(count):
-        quantity = draw(st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6)))
-        items.append({
-            "line_item_id": f"li{index}",
+        groups.append({
+            "cost_group_key": f"cg{index}",
             "provider_name": draw(st.sampled_from(["Google Cloud", "Google Cloud", "AWS"])),
             "billing_account_id": draw(st.sampled_from(BILLING_ACCOUNTS)),
             "sub_account_id": draw(st.sampled_from(SUB_ACCOUNTS)),
             "billing_period_start": draw(st.sampled_from(BILLING_PERIODS)),
-            "charge_period_start": draw(st.sampled_from(TIMESTAMPS)),
+            "charge_date": draw(st.sampled_from(CHARGE_DATES)),
             "charge_description": draw(st.sampled_from(SKUS)),
             "service_name": draw(st.sampled_from(SERVICES)),
             "resource_name": draw(st.sampled_from(RESOURCES)),
             "billing_currency": draw(st.sampled_from(["USD", "EUR"])),
             **{column: draw(amounts if column in ("billed_cost", "effective_cost")
                             else maybe_amounts) for column in MONEY},
-            "consumed_quantity": quantity,
-            "pricing_quantity": draw(st.one_of(st.none(), st.just(quantity), st.floats(0, 10))),
+            # A group sums at least one line item; large counts check the bigint passes too.
+            "line_item_count": draw(st.one_of(st.integers(min_value=1, max_value=5),
+                                              st.integers(min_value=1, max_value=2**62))),
             "resource_labels": draw(st.sampled_from(LABEL_KEYS)),
             "project_labels": draw(st.sampled_from(LABEL_KEYS)),
             "resource_tags": draw(st.sampled_from(TAG_KEYS + ["T9", "T9"])),  # T9: no row
             "project_ancestry_numbers": draw(st.sampled_from(ANCESTRIES)),
         })
-    # Signatures: mostly those of the drawn line items (so rules do match), some random.
-    item_signatures = [(item["provider_name"], item["billing_account_id"] or "",
-                        item["sub_account_id"] or "", item["service_name"] or "",
-                        item["charge_description"] or "", item["resource_name"] or "",
-                        item["resource_labels"]) for item in items]
+    # Signatures: mostly those of the drawn cost groups (so rules do match), some random.
+    group_signatures = [(group["provider_name"], group["billing_account_id"] or "",
+                         group["sub_account_id"] or "", group["service_name"] or "",
+                         group["charge_description"] or "", group["resource_name"] or "",
+                         group["resource_labels"]) for group in groups]
     random_signature = st.tuples(
         st.sampled_from(["Google Cloud", "Google Cloud", "AWS"]),
         st.sampled_from(["", "A", "B"]), st.sampled_from(["", "p1", "p2"]),
         st.sampled_from(["", "S1", "S2"]), st.sampled_from(["", "C1"]),
         st.sampled_from(["", "r1", "r2"]), st.sampled_from(LABEL_KEYS),
     )
-    signatures = draw(st.lists(st.one_of(st.sampled_from(item_signatures),
-                                         st.sampled_from(item_signatures), random_signature),
+    signatures = draw(st.lists(st.one_of(st.sampled_from(group_signatures),
+                                         st.sampled_from(group_signatures), random_signature),
                                unique=True, max_size=8))
     virtual_tags = []
     rule_number = 0
@@ -241,7 +244,7 @@ def inputs(draw):
                     "rule_id": f"ph{i}", "workload_phase": draw(st.sampled_from(PHASES))}
                    for i, (s, c, r) in enumerate(phase_keys)]
 
-    return {"items": items, "label_sets": label_sets, "tag_sets": tag_sets,
+    return {"groups": groups, "label_sets": label_sets, "tag_sets": tag_sets,
             "ancestors": ancestors, "virtual_tags": virtual_tags, "phase_rules": phase_rules}
 
 
@@ -250,7 +253,7 @@ def inputs(draw):
 # ---------------------------------------------------------------------------------------------
 
 TABLES = [
-    ("items", "int_cost_line_items_focus_aligned", LINE_ITEM_COLUMNS),
+    ("groups", "int_cost_groups", COST_GROUP_COLUMNS),
     ("label_sets", "int_label_sets_resolved", LABEL_SET_COLUMNS),
     ("tag_sets", "int_resource_tag_sets_resolved", TAG_SET_COLUMNS),
     ("ancestors", "int_project_ancestor_teams", ANCESTOR_COLUMNS),
@@ -290,26 +293,27 @@ def canonical(rows: list[dict]) -> list[tuple]:
 # Python reference of the documented chain
 # ---------------------------------------------------------------------------------------------
 
-def usage_date(item: dict) -> str:
-    if item["charge_period_start"] is not None:
-        return item["charge_period_start"][:10]
-    return item["billing_period_start"]
+def usage_date(group: dict) -> str:
+    if group["charge_date"] is not None:
+        return group["charge_date"]
+    return group["billing_period_start"]
 
 
-def reference(item: dict, data: dict) -> dict:
+def reference(group: dict, data: dict) -> dict:
+    """The documented chain's answer for one cost group (a Python reference of the model)."""
     labels = {row["label_set_key"]: row for row in data["label_sets"]}
     tags = {row["tag_set_key"]: row for row in data["tag_sets"]}
-    resource = labels.get(item["resource_labels"], {})
-    project = labels.get(item["project_labels"], {})
-    tag = tags.get(item["resource_tags"], {})
+    resource = labels.get(group["resource_labels"], {})
+    project = labels.get(group["project_labels"], {})
+    tag = tags.get(group["resource_tags"], {})
     ancestor = next((row for row in data["ancestors"]
-                     if row["sub_account_id"] == (item["sub_account_id"] or "")
-                     and row["ancestry_numbers"] == (item["project_ancestry_numbers"] or "")), {})
-    signature = (item["provider_name"], item["billing_account_id"] or "",
-                 item["sub_account_id"] or "", item["service_name"] or "",
-                 item["charge_description"] or "", item["resource_name"] or "",
-                 item["resource_labels"])
-    day = usage_date(item)
+                     if row["sub_account_id"] == (group["sub_account_id"] or "")
+                     and row["ancestry_numbers"] == (group["project_ancestry_numbers"] or "")), {})
+    signature = (group["provider_name"], group["billing_account_id"] or "",
+                 group["sub_account_id"] or "", group["service_name"] or "",
+                 group["charge_description"] or "", group["resource_name"] or "",
+                 group["resource_labels"])
+    day = usage_date(group)
     matches = [row for row in data["virtual_tags"]
                if tuple(row[c] for c in SIGNATURE) == signature
                and row["valid_from"] <= day < row["valid_to"]]
@@ -317,8 +321,8 @@ def reference(item: dict, data: dict) -> dict:
     virtual = matches[0] if matches else {}
     phase_rule = next((row for row in data["phase_rules"]
                        if (row["service_name"], row["charge_description"], row["resource_name"])
-                       == (item["service_name"] or "", item["charge_description"] or "",
-                           item["resource_name"] or "")), {})
+                       == (group["service_name"] or "", group["charge_description"] or "",
+                           group["resource_name"] or "")), {})
 
     chain = [
         (resource.get("team"), "tag:resource_label", resource.get("team_value")),
@@ -366,16 +370,16 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 
 # ---------------------------------------------------------------------------------------------
-# (a) exactly one owner per line item
+# (a) exactly one owner per cost group
 # ---------------------------------------------------------------------------------------------
 
 @FAST
 @given(data=inputs())
-def test_exactly_one_owner_per_line_item(con, model_sql, data):
+def test_exactly_one_owner_per_cost_group(con, model_sql, data):
     out = run_model(con, model_sql, data)
-    ids = [row["line_item_id"] for row in out]
-    assert sorted(ids) == sorted(item["line_item_id"] for item in data["items"]), \
-        "each input line item must appear exactly once"
+    keys = [row["cost_group_key"] for row in out]
+    assert sorted(keys) == sorted(group["cost_group_key"] for group in data["groups"]), \
+        "each input cost group must appear exactly once"
     for row in out:
         assert row["team"] is not None, row
         assert row["allocation_method"] is not None and ALLOWED_METHOD.fullmatch(
@@ -393,11 +397,11 @@ def test_exactly_one_owner_per_line_item(con, model_sql, data):
 @FAST
 @given(data=inputs())
 def test_team_is_first_known_team_along_chain(con, model_sql, data):
-    out = {row["line_item_id"]: row for row in run_model(con, model_sql, data)}
-    for item in data["items"]:
-        expected = reference(item, data)
-        actual = {key: out[item["line_item_id"]][key] for key in expected}
-        assert actual == expected, (item, actual, expected)
+    out = {row["cost_group_key"]: row for row in run_model(con, model_sql, data)}
+    for group in data["groups"]:
+        expected = reference(group, data)
+        actual = {key: out[group["cost_group_key"]][key] for key in expected}
+        assert actual == expected, (group, actual, expected)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,17 +412,17 @@ def test_team_is_first_known_team_along_chain(con, model_sql, data):
 @given(data=inputs())
 def test_money_passes_through_unchanged(con, model_sql, data):
     out = run_model(con, model_sql, data)
-    by_id = {item["line_item_id"]: item for item in data["items"]}
-    assert len(out) == len(by_id)
+    by_key = {group["cost_group_key"]: group for group in data["groups"]}
+    assert len(out) == len(by_key)
     for row in out:
-        item = by_id[row["line_item_id"]]
+        group = by_key[row["cost_group_key"]]
         for column in MONEY:
-            assert row[column] == item[column], (row["line_item_id"], column, row[column],
-                                                 item[column])
-            assert (row[column] is None) == (item[column] is None)
-        for column in QUANTITIES:
-            assert row[column] == item[column], (row["line_item_id"], column)
-        assert row["billing_currency"] == item["billing_currency"]
+            assert row[column] == group[column], (row["cost_group_key"], column, row[column],
+                                                  group[column])
+            assert (row[column] is None) == (group[column] is None)
+        # Not a money column, but fct_cost_line_items and the marts count line items by it.
+        assert row["line_item_count"] == group["line_item_count"], row["cost_group_key"]
+        assert row["billing_currency"] == group["billing_currency"]
 
 
 # ---------------------------------------------------------------------------------------------
