@@ -5,9 +5,9 @@ Where each runs, and what it stops:
 - `gx_export_schema` on the raw export: blocking. In build_job and the daily job it runs
   before dbt; an ERROR result stops the whole dbt graph (nothing downstream of the export is
   rebuilt). It is left out of ingest_gcp_job: a load is judged by the loader itself.
-- `gx_money_conserved_before_marts` on int_cost_groups_allocated, the last model before
-  the marts: blocking. The dbt project runs as two steps (everything up to the intermediate
-  layer, then the marts), and this check sits between them: an ERROR result means the marts
+- `gx_money_conserved_before_marts` on int_cost_groups (the line items summed per cost group,
+  with their signatures): blocking. The dbt project runs as two steps (the cost groups and the
+  attribution, then the allocation and the marts), and this check sits between them: an ERROR result means the marts
   step never starts, so the published marts stay as they were.
 - `gx_tag_coverage`, `gx_unallocated_growth` on fct_tag_coverage_daily and `gx_money_conserved`
   on fct_chargeback_monthly: one step after the marts (one writer for DuckDB). Coverage and
@@ -27,13 +27,13 @@ from orchestration.quality import suites
 from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.quality.results import CheckOutcome
 
-ALLOCATED = dg.AssetKey(["int_cost_groups_allocated"])
+COST_GROUPS = dg.AssetKey(["int_cost_groups"])
 COVERAGE = dg.AssetKey(["fct_tag_coverage_daily"])
 MONTHLY = dg.AssetKey(["fct_chargeback_monthly"])
 LINE_ITEMS = dg.AssetKey(["fct_cost_line_items"])
 
 EXPORT_SCHEMA_KEY = dg.AssetCheckKey(GCP_BILLING_EXPORT, suites.EXPORT_SCHEMA)
-CONSERVED_BEFORE_MARTS_KEY = dg.AssetCheckKey(ALLOCATED, suites.MONEY_CONSERVED_BEFORE_MARTS)
+CONSERVED_BEFORE_MARTS_KEY = dg.AssetCheckKey(COST_GROUPS, suites.MONEY_CONSERVED_BEFORE_MARTS)
 TAG_COVERAGE_KEY = dg.AssetCheckKey(COVERAGE, suites.TAG_COVERAGE)
 UNALLOCATED_GROWTH_KEY = dg.AssetCheckKey(COVERAGE, suites.UNALLOCATED_GROWTH)
 CONSERVED_KEY = dg.AssetCheckKey(MONTHLY, suites.MONEY_CONSERVED)
@@ -112,13 +112,13 @@ def export_schema_check(context: dg.AssetCheckExecutionContext, great_expectatio
 
 
 @dg.asset_check(
-    asset=ALLOCATED,
+    asset=COST_GROUPS,
     name=suites.MONEY_CONSERVED_BEFORE_MARTS,
     blocking=True,
     additional_deps=[GCP_BILLING_EXPORT],
     description=(
         "GX: per billing account, invoice month and currency, Σ(cost + credits) in the export = "
-        "Σ billed_cost of the allocated cost groups, before the marts are rebuilt. Blocks the marts on ERROR."
+        "Σ billed_cost of the cost groups (the line items summed), before the marts are rebuilt. Blocks the marts on ERROR."
     ),
 )
 def money_conserved_before_marts_check(context: dg.AssetCheckExecutionContext,

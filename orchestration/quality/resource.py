@@ -100,7 +100,7 @@ class GreatExpectationsResource(dg.ConfigurableResource):
         if self.warehouse == "duckdb":
             return suites.Relations(
                 export=Relation("raw", "gcp_billing_export_resource_v1"),
-                allocated=Relation("intermediate", "int_cost_groups_allocated"),
+                cost_groups=Relation("intermediate", "int_cost_groups"),
                 line_items=Relation("marts", "fct_cost_line_items"),
                 monthly=Relation("marts", "fct_chargeback_monthly"),
                 coverage=Relation("marts", "fct_tag_coverage_daily"),
@@ -122,7 +122,7 @@ class GreatExpectationsResource(dg.ConfigurableResource):
                               names.get("gcp_billing_export_database") or project)
         return suites.Relations(
             export=export,
-            allocated=Relation(f"{dataset}_intermediate", "int_cost_groups_allocated", project),
+            cost_groups=Relation(f"{dataset}_intermediate", "int_cost_groups", project),
             line_items=Relation(dataset, "fct_cost_line_items", project),
             monthly=Relation(dataset, "fct_chargeback_monthly", project),
             coverage=Relation(dataset, "fct_tag_coverage_daily", project),

@@ -46,7 +46,7 @@ class Relations:
     """Where the checks read, resolved for one warehouse."""
 
     export: Relation
-    allocated: Relation  # int_cost_groups_allocated: the last model before the marts
+    cost_groups: Relation  # int_cost_groups: the last model before the marts
     line_items: Relation
     monthly: Relation
     coverage: Relation
@@ -248,12 +248,12 @@ def check_money_conserved(validator: GxValidator, query: Query, dialect: Dialect
     """Per billing account, invoice month and currency: Σ(cost + credits) in the raw export =
     Σ billed_cost of the target(s) within the tolerance, and no group on one side only.
 
-    Before the marts the target is int_cost_groups_allocated (the gate: a failure stops the
+    Before the marts the target is int_cost_groups (the gate: a failure stops the
     marts from being rebuilt); after them fct_cost_line_items and fct_chargeback_monthly."""
     gx = validator.gx
     if before_marts:
-        targets = {"allocated": (relations.allocated, "provider_name = 'Google Cloud'")}
-        name, asset = MONEY_CONSERVED_BEFORE_MARTS, relations.allocated.name
+        targets = {"cost_groups": (relations.cost_groups, "provider_name = 'Google Cloud'")}
+        name, asset = MONEY_CONSERVED_BEFORE_MARTS, relations.cost_groups.name
     else:
         targets = {
             "line_items": (relations.line_items, "source_system = 'gcp_billing_export'"),

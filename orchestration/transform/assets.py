@@ -1,11 +1,13 @@
 """The dbt project as Dagster assets; dbt tests run as their asset checks.
 
-Two steps, so that a blocking check can stand between them: first everything up to the last
-intermediate model (seeds, staging, intermediate models, dim_teams, and their tests), then the
-line items and every mart built from the allocated cost groups (what BI tools read, and their
-tests). `gx_money_conserved_before_marts` (orchestration/quality) is a blocking check on
-int_cost_groups_allocated: when money is not conserved before the marts, the marts step never
-starts and the published marts stay as they were.
+Two steps, so that a blocking check can stand between them: first the seeds, the cost groups
+and the attribution (intermediate models, dim_teams, and their tests), then the shared-cost
+allocation and every mart (what BI tools read, and their tests). `gx_money_conserved_before_marts`
+(orchestration/quality) is a blocking check on int_cost_groups: when the line items summed into
+cost groups do not add up to the export, the marts step never starts and the published marts
+stay as they were - fct_cost_line_items too, a view whose SQL (staging included: it is ephemeral)
+is only replaced by the marts step. Within the marts step, dbt build tests the allocated groups
+before it builds the marts from them.
 """
 
 import dagster as dg
@@ -15,9 +17,9 @@ from orchestration.transform.checks import check_configuration_before_dbt
 from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import ChargebackDbtTranslator
 
-# The fact marts (built from the allocated cost groups) and their tests: what the gate protects.
+# The allocation, the fact marts built from it, and their tests: what the gate protects.
 # (dim_teams, built from the teams seed alone, goes with the first step: tests on seeds refer to it.)
-MARTS_SELECTION = "fct_*+"
+MARTS_SELECTION = "int_cost_groups_allocated+"
 
 
 def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
@@ -48,8 +50,8 @@ def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         name="chargeback_dbt_marts",
     )
     def chargeback_dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """`dbt build` of fct_cost_line_items and the marts built from the allocated cost groups,
-        their tests and the conservation test. Runs only after the conservation gate passed."""
+        """`dbt build` of the shared-cost allocation, fct_cost_line_items and the marts, their
+        tests and the conservation test. Runs only after the conservation gate passed."""
         yield from build(context, dbt)
 
     return [chargeback_dbt_models, chargeback_dbt_marts]

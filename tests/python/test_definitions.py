@@ -33,8 +33,9 @@ def test_graph_runs_from_the_export_to_the_marts():
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert GCP_BILLING_EXPORT.to_user_string() in keys
     assert {f"{m}" for m in MARTS} <= keys
-    staging = graph.get(dg.AssetKey(["stg_gcp_billing_export__cost_line_items"]))
-    assert GCP_BILLING_EXPORT in staging.parent_keys
+    # staging and the FOCUS-aligned line items are ephemeral: compiled into the models reading them
+    totals = graph.get(dg.AssetKey(["int_cost_group_totals"]))
+    assert GCP_BILLING_EXPORT in totals.parent_keys
     line_items = graph.get(dg.AssetKey(["fct_cost_line_items"]))
     assert dg.AssetKey(["int_cost_groups_allocated"]) in line_items.parent_keys
     allocated = graph.get(dg.AssetKey(["int_cost_groups_allocated"]))
@@ -47,7 +48,6 @@ def test_asset_groups():
     graph = _graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups[GCP_BILLING_EXPORT.to_user_string()] == "ingestion"
-    assert groups["stg_gcp_billing_export__cost_line_items"] == "staging"
     assert groups["int_cost_groups_attributed"] == "intermediate"
     assert all(groups[m] == "marts" for m in MARTS)
     assert groups["teams"] == "configuration"

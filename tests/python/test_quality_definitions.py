@@ -22,7 +22,7 @@ def test_build_job_runs_the_gates_before_what_they_protect():
     job = defs.resolve_job_def("build_job")
     nodes = {node.name for node in job.graph.nodes}
     schema_gate = "gcp_billing_export__detailed_usage_cost_gx_export_schema"
-    money_gate = "int_cost_groups_allocated_gx_money_conserved_before_marts"
+    money_gate = "int_cost_groups_gx_money_conserved_before_marts"
     assert {schema_gate, money_gate, "chargeback_dbt_models", "chargeback_dbt_marts", "gx_mart_checks"} <= nodes
     # Blocking checks: dbt waits for the export's schema, the marts wait for the money.
     assert schema_gate in _upstream_nodes(job, "chargeback_dbt_models")
@@ -40,4 +40,4 @@ def test_marts_step_holds_the_line_items_and_what_is_built_from_them():
     marts = {key.to_user_string() for key in defs.resolve_assets_def(dg.AssetKey(["fct_chargeback_monthly"])).keys}
     assert {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
             "fct_unattributed_costs"} <= marts
-    assert "dim_teams" not in marts and "int_cost_groups_allocated" not in marts
+    assert "dim_teams" not in marts and "int_cost_groups" not in marts

@@ -35,7 +35,7 @@ def _bigquery_statements() -> dict[str, str]:
         "offenders": sql.unattributed_offenders_sql(BQ, r.line_items),
         "unallocated_growth": sql.unallocated_growth_sql(BQ, r.coverage),
         "conservation_before_marts": sql.conservation_sql(
-            BQ, r.export, {"allocated": (r.allocated, "source_system = 'gcp_billing_export'")}),
+            BQ, r.export, {"cost_groups": (r.cost_groups, "provider_name = 'Google Cloud'")}),
         "conservation": sql.conservation_sql(
             BQ, r.export, {"line_items": (r.line_items, "true"), "monthly": (r.monthly, "true")}),
         "required_fields": sql.required_fields_sql(BQ, r.export, {"billing_account_id", "service", "cost", "invoice"}),
@@ -56,7 +56,7 @@ def test_check_sql_parses_as_bigquery(name):
 
 def test_bigquery_relations_follow_the_dbt_layout():
     assert BQ.relation(RELATIONS.coverage) == "`finops-prod.finops.fct_tag_coverage_daily`"
-    assert BQ.relation(RELATIONS.allocated) == "`finops-prod.finops_intermediate.int_cost_groups_allocated`"
+    assert BQ.relation(RELATIONS.cost_groups) == "`finops-prod.finops_intermediate.int_cost_groups`"
     assert BQ.relation(RELATIONS.export) == "`billing-project.billing_export.gcp_billing_export_resource_v1_0123AB_4567CD_89EF01`"
     # The credits are summed per row, never unnested into extra rows.
     conservation = _bigquery_statements()["conservation"]

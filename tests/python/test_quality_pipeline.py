@@ -147,7 +147,7 @@ def _faulty_project(root: Path) -> Path:
         shutil.copytree(PROJECT_ROOT / name, copy / name)
     staging = copy / STAGING_MODEL
     text = staging.read_text()
-    source = "select * from {{ source('gcp_billing_export', 'detailed_usage_cost') }}"
+    source = "from {{ source('gcp_billing_export', 'detailed_usage_cost') }}"
     assert source in text, "the staging model changed: update the fault injection"
     # A filter that quietly loses the main account's tax lines: the staging unit tests (other
     # accounts) and every column test still pass; only the money check can see it.
@@ -167,9 +167,10 @@ def test_money_lost_before_the_marts_blocks_them(broken_coverage_build, root):
     assert not gate.passed and gate.severity == dg.AssetCheckSeverity.ERROR
     assert "NOT conserved" in gate.metadata["summary"].value
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    assert dg.AssetKey(["int_cost_groups_allocated"]) in materialized, "the fault reached the intermediate layer"
-    assert not materialized & {dg.AssetKey([m]) for m in ("fct_cost_line_items", "fct_chargeback_monthly",
-                                                          "fct_tag_coverage_daily", "fct_cost_daily")}
+    assert dg.AssetKey(["int_cost_groups"]) in materialized, "the fault reached the intermediate layer"
+    assert not materialized & {dg.AssetKey([m]) for m in ("int_cost_groups_allocated", "fct_cost_line_items",
+                                                          "fct_chargeback_monthly", "fct_tag_coverage_daily",
+                                                          "fct_cost_daily")}
     # The published marts are exactly as they were.
     assert _query(root, "select invoice_month, team, workload_phase, billed_cost from marts.fct_chargeback_monthly order by all") == marts_before
     assert _query(root, "select count(*), sum(billed_cost) from marts.fct_cost_line_items") == items_before
