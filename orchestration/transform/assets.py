@@ -1,8 +1,8 @@
 """The dbt project as Dagster assets; dbt tests run as their asset checks.
 
-Two steps, so that a blocking check can stand between them: first the seeds, the cost groups
-and the attribution (intermediate models, dim_teams, and their tests), then the shared-cost
-allocation and every mart (what BI tools read, and their tests). `gx_money_conserved_before_marts`
+Two steps, so that a blocking check can stand between them: first the seeds, the cost groups and
+the lookups (intermediate models, dim_teams, and their tests), then the attribution and shared-cost
+allocation of the cost groups and every mart (what BI tools read, and their tests). `gx_money_conserved_before_marts`
 (orchestration/quality) is a blocking check on int_cost_groups: when the line items summed into
 cost groups do not add up to the export, the marts step never starts and the published marts
 stay as they were - fct_cost_line_items too, a view whose SQL (staging included: it is ephemeral)
@@ -17,9 +17,11 @@ from orchestration.transform.checks import check_configuration_before_dbt
 from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import ChargebackDbtTranslator
 
-# The allocation, the fact marts built from it, and their tests: what the gate protects.
+# Attribution and allocation of the cost groups, the fact marts built from them, and their tests:
+# what the gate protects. The step starts at int_cost_groups_attributed because it reads
+# int_cost_groups, the asset the gate checks: Dagster holds back what depends on a checked asset.
 # (dim_teams, built from the teams seed alone, goes with the first step: tests on seeds refer to it.)
-MARTS_SELECTION = "int_cost_groups_allocated+"
+MARTS_SELECTION = "int_cost_groups_attributed+"
 
 
 def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
@@ -50,8 +52,8 @@ def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         name="chargeback_dbt_marts",
     )
     def chargeback_dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """`dbt build` of the shared-cost allocation, fct_cost_line_items and the marts, their
-        tests and the conservation test. Runs only after the conservation gate passed."""
+        """`dbt build` of the cost groups' attribution and allocation, fct_cost_line_items and the
+        marts, their tests and the conservation tests. Runs only after the money gate passed."""
         yield from build(context, dbt)
 
     return [chargeback_dbt_models, chargeback_dbt_marts]

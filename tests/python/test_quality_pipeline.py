@@ -168,7 +168,7 @@ def test_money_lost_before_the_marts_blocks_them(broken_coverage_build, root):
     assert "NOT conserved" in gate.metadata["summary"].value
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert dg.AssetKey(["int_cost_groups"]) in materialized, "the fault reached the intermediate layer"
-    assert not materialized & {dg.AssetKey([m]) for m in ("int_cost_groups_allocated", "fct_cost_line_items",
+    assert not materialized & {dg.AssetKey([m]) for m in ("int_cost_groups_attributed", "int_cost_groups_allocated", "fct_cost_line_items",
                                                           "fct_chargeback_monthly", "fct_tag_coverage_daily",
                                                           "fct_cost_daily")}
     # The published marts are exactly as they were.
