@@ -1,9 +1,9 @@
 {#
   The team and phase label values of each distinct set of labels (resource or project labels)
-  of the line items, and the known team and phase each maps to. A bill has millions of rows but
-  a few thousand distinct label sets, so labels are normalised and looked up once per set; line
-  items join back on the set. The Kubernetes team value (GKE cost allocation labels) is looked
-  up here too: it lives in the resource labels.
+  of the attribution signatures, and the known team and phase each maps to. A bill has millions
+  of rows but a few thousand distinct label sets, so labels are normalised and looked up once per
+  set; cost groups join back on the set. The Kubernetes team value (GKE cost allocation labels)
+  is looked up here too: it lives in the resource labels.
 #}
 with
 
@@ -37,8 +37,8 @@ phase_aliases as (
 
 ),
 
--- Distinct (resource, project) pairs first: one streaming pass over the line items, where a
--- union of both columns would stack twice as many label arrays before grouping them.
+-- Distinct (resource, project) pairs first, where a union of both columns would stack twice as
+-- many label arrays before grouping them.
 label_set_pairs as (
 
     select

@@ -7,7 +7,7 @@
   Rules are matched once per signature, not per line item. Date-limited rule rows (valid_from
   inclusive, valid_to exclusive, on the UTC date of charge_period_start) split a signature's
   time line into intervals at their boundaries; each interval gets its own winners. A signature
-  that only undated rules match has one interval, 0001-01-01 to 9999-12-31, so line items join on
+  that only undated rules match has one interval, 0001-01-01 to 9999-12-31, so cost groups join on
   the signature and a date range and each finds exactly one interval.
 #}
 {%- set signature = [
