@@ -101,7 +101,8 @@ def main() -> None:
         ("dbt test (checks)", dbt + ["test", "--quiet"]),
         (HAND_QUERY, [sys.executable, "-c", (
             "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
-            "con.execute(\"set memory_limit='3GB'\"); started = time.perf_counter(); "
+            "con.execute(\"set memory_limit='3GB'\"); con.execute('set enable_progress_bar = false'); "
+            "started = time.perf_counter(); "
             "con.execute(sys.argv[2]).fetchall(); "
             "open(sys.argv[3], 'w').write(str(time.perf_counter() - started))"
         ), str(warehouse), HAND_WRITTEN_CHARGEBACK, str(workdir / "hand_query_seconds")]),
