@@ -17,3 +17,15 @@
                'credits_committed_use', 'credits_sustained_use', 'credits_promotion', 'credits_discount',
                'credits_other']) }}
 {%- endmacro %}
+
+{#
+  A money column after shared-cost pools: unchanged where the row was not split (null shares),
+  else the recipient's exact part (split_money). One rule for the cost groups
+  (int_cost_groups_allocated) and for their line items (fct_cost_line_items).
+#}
+{% macro split_money_if_shared(amount, share_before, share_through) -%}
+    case
+            when {{ share_before }} is null then {{ amount }}
+            else {{ split_money(amount, share_before, share_through) }}
+        end
+{%- endmacro %}

@@ -378,10 +378,7 @@ final as (
         recipient_shares.share_before,
         recipient_shares.share_through,
         {%- for column in money_columns %}
-        case
-            when recipient_shares.team is null then cost_groups.{{ column }}
-            else {{ split_money('cost_groups.' ~ column, 'recipient_shares.share_before', 'recipient_shares.share_through') }}
-        end as {{ column }},
+        {{ split_money_if_shared('cost_groups.' ~ column, 'recipient_shares.share_before', 'recipient_shares.share_through') }} as {{ column }},
         {%- endfor %}
         cost_groups.line_item_count
 

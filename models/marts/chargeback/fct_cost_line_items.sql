@@ -70,10 +70,7 @@ final as (
         line_items.pricing_unit,
         line_items.billing_currency,
         {%- for column in money_columns %}
-        case
-            when cost_groups.shared_pool_id is null then line_items.{{ column }}
-            else {{ split_money('line_items.' ~ column, 'cost_groups.share_before', 'cost_groups.share_through') }}
-        end as {{ column }},
+        {{ split_money_if_shared('line_items.' ~ column, 'cost_groups.share_before', 'cost_groups.share_through') }} as {{ column }},
         {%- endfor %}
         cost_groups.tags,
         cost_groups.team,
