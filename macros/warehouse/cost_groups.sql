@@ -31,6 +31,16 @@
 {% macro default__signature_values(line_items, totals) -%}
     {#- The `in` filter on row ids alone reaches the scan; a join on (row id, key) would compute the
         key of every line item first. -#}
+    with
+
+    representatives as (
+
+        select attribution_key, min(representative_row_id) as representative_row_id
+        from {{ totals }}
+        group by attribution_key
+
+    )
+
     select
         line_items.attribution_key,
         {%- for column in attribution_signature_columns() %}
@@ -39,15 +49,9 @@
     from (
         select *
         from {{ line_items }}
-        where source_row_id in (
-            select min(representative_row_id) from {{ totals }} group by attribution_key
-        )
+        where source_row_id in (select representative_row_id from representatives)
     ) as line_items
-    inner join (
-        select attribution_key, min(representative_row_id) as representative_row_id
-        from {{ totals }}
-        group by attribution_key
-    ) as representatives
+    inner join representatives
         on line_items.source_row_id = representatives.representative_row_id
         and line_items.attribution_key = representatives.attribution_key
 {%- endmacro %}

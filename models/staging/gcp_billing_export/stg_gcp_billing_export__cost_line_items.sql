@@ -8,7 +8,7 @@ with
 source as (
 
     select
-        -- locates the export row within one statement (macros/attribution/cost_groups.sql)
+        -- locates the export row, for int_attribution_signatures (macros/warehouse/cost_groups.sql)
         {{ source_row_id() }} as source_row_id,
         *
     from {{ source('gcp_billing_export', 'detailed_usage_cost') }}
