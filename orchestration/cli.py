@@ -5,6 +5,7 @@
     chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet]
     chargeback ingest gcp PATH...
     chargeback build
+    chargeback prepare
     chargeback freshness
     chargeback report [--ground-truth DIR]
     chargeback quality docs
@@ -16,38 +17,57 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import date
+from functools import cache
 from pathlib import Path
 
-from orchestration.environment import PROJECT_ROOT, current_environment
+from orchestration.settings import PROJECT_ROOT, Settings
 
 DEMO_EXPORT_DIR = PROJECT_ROOT / "data" / "demo" / "gcp-export"
+DAGSTER_HOME = PROJECT_ROOT / "data" / "dagster"
+
+
+@cache
+def settings() -> Settings:
+    """The settings, read from the environment once per command."""
+    return Settings.from_env()
+
+
+@cache
+def definitions():
+    """The definitions `dagster dev` loads, after preparing the dbt manifest for the settings."""
+    from orchestration.transform.project import chargeback_dbt_project, prepare
+
+    prepare(chargeback_dbt_project(settings()), settings())
+    from orchestration.definitions import defs
+
+    return defs
 
 
 def _instance():
-    """The Dagster instance of DAGSTER_HOME (default data/dagster), so CLI runs show in `dagster dev`."""
+    """The Dagster instance of $DAGSTER_HOME (default data/dagster), so CLI runs show in `dagster dev`."""
+    import os
+
     import dagster as dg
 
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "data" / "dagster")))
+    # Dagster's own variable, which DagsterInstance.get() reads: given a default for this process.
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
     home.mkdir(parents=True, exist_ok=True)
-    settings = home / "dagster.yaml"
-    if not settings.exists():
+    config = home / "dagster.yaml"
+    if not config.exists():
         # A FinOps warehouse often runs where nothing may call home.
-        settings.write_text("telemetry:\n  enabled: false\n")
+        config.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.get()
 
 
 def run_job(job_name: str, run_config=None) -> bool:
     """Execute one job of the definitions in process; print what failed. True on success."""
-    from orchestration.definitions import defs
-
     started = time.monotonic()
     print(f"[chargeback] running {job_name} ...", flush=True)
     with _instance() as instance:
-        result = defs.resolve_job_def(job_name).execute_in_process(
+        result = definitions().resolve_job_def(job_name).execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
     elapsed = time.monotonic() - started
@@ -65,7 +85,7 @@ def run_job(job_name: str, run_config=None) -> bool:
 def print_check_results(result) -> None:
     """Every data-quality (GX) check of the run with its figures, and any other check that
     failed (dbt tests), failures first, on stderr and plainly marked; a count of the rest."""
-    from orchestration.quality.checks import QUALITY_CHECK_KEYS
+    from orchestration.quality.gx_checks import QUALITY_CHECK_KEYS
 
     evaluations = result.get_asset_check_evaluations()
     if not evaluations:
@@ -132,7 +152,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    # build_job checks the configuration itself before dbt runs (see transform/checks.py).
+    # build_job checks the configuration itself before dbt runs (transform/configuration_gate.py).
     built = run_job("build_job")
     # Reported, not enforced: marts built from an old export are right, only not recent.
     cmd_freshness(args)
@@ -140,34 +160,79 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_freshness(args: argparse.Namespace) -> int:
-    from orchestration.freshness import report_export_freshness
-
     with _instance() as instance:
-        return report_export_freshness(instance)
+        return report_export_freshness(definitions(), instance)
+
+
+def report_export_freshness(defs, instance, print_fn=print) -> int:
+    """Run the freshness job headless (the schedule's code path) and print each check's verdict.
+
+    Returns 1 when a check failed with severity ERROR or could not run, else 0 (WARN is printed
+    but does not fail: the export may just be a little late)."""
+    import dagster as dg
+
+    from orchestration.freshness.verdicts import DBT_SOURCE_CHECK, EXPORT_TIME_CHECK
+    from orchestration.jobs import FRESHNESS_JOB
+
+    result = defs.resolve_job_def(FRESHNESS_JOB).execute_in_process(instance=instance, raise_on_error=False)
+    status = 0 if result.success else 1
+    evaluations = {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
+    for name in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK):
+        evaluation = evaluations.get(name)
+        if evaluation is None:
+            print_fn(f"[chargeback] freshness {name}: did not run (see run {result.run_id})")
+            status = 1
+            continue
+        verdict = "PASS" if evaluation.passed else evaluation.severity.value
+        print_fn(f"[chargeback] freshness {name}: {verdict} - {evaluation.description}")
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            status = 1
+    return status
+
+
+def _local_warehouse():
+    """The DuckDB warehouse resource; the report reads the local marts only."""
+    from orchestration.resources import DuckDBWarehouse
+
+    warehouse = definitions().resources["warehouse"]
+    if not isinstance(warehouse, DuckDBWarehouse):
+        raise SystemExit("[chargeback] report reads the local DuckDB warehouse; on BigQuery, query the marts dataset")
+    return warehouse
+
+
+def print_report(ground_truth: Path | None) -> None:
+    from orchestration.reporting import render_report
+
+    with _local_warehouse().connection() as con:
+        print(render_report(con, ground_truth))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from orchestration.reporting import render_report
+    print_report(Path(args.ground_truth) if args.ground_truth else None)
+    return 0
 
-    ground_truth = Path(args.ground_truth) if args.ground_truth else None
-    print(render_report(current_environment().duckdb_path, ground_truth))
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Parse the dbt project for the settings in use (what deployed code runs before it loads)."""
+    definitions()
+    print(f"[chargeback] dbt manifest ready for target {settings().target}")
     return 0
 
 
 def cmd_quality_docs(args: argparse.Namespace) -> int:
     """Render GX Data Docs from the validation results the checks stored, and print the path."""
-    from orchestration.resources import great_expectations_resource
-
-    resource = great_expectations_resource(current_environment())
+    resources = definitions().resources
+    great_expectations = resources["great_expectations"]
     if args.run_checks:
         # The checks' own suites, run now against what is in the warehouse (no dbt build).
-        from orchestration.quality.checks import QUALITY_CHECK_KEYS
+        from orchestration.quality.gx_checks import QUALITY_CHECK_KEYS, run_checks
 
-        outcomes = resource.run([key.name for key in QUALITY_CHECK_KEYS], run_id=f"cli-{int(time.time())}")
+        outcomes = run_checks(great_expectations, resources["warehouse"], [key.name for key in QUALITY_CHECK_KEYS],
+                              run_id=f"cli-{int(time.time())}")
         for outcome in outcomes:
             print(f"  {'passed' if outcome.passed else 'FAILED (' + outcome.severity + ')':<15} "
                   f"{outcome.check_name}: {outcome.summary}")
-    site = resource.build_data_docs()
+    site = great_expectations.build_data_docs()
     if site is None:
         print("[chargeback] no GX project configured", file=sys.stderr)
         return 1
@@ -180,7 +245,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import shutil
 
     from orchestration.ingestion.assets import ingestion_run_config
-    from orchestration.reporting import render_report
 
     # Fail before generating anything; build_job would check again, too late to save the wait.
     if not configuration_is_valid():
@@ -195,7 +259,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not run_job("build_job"):
         return 1
     print()
-    print(render_report(current_environment().duckdb_path, out / "ground_truth"))
+    print_report(out / "ground_truth")
     return 0
 
 
@@ -243,6 +307,9 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="dbt build: models, tests and the money checks")
     build.set_defaults(func=cmd_build)
+
+    prepare = commands.add_parser("prepare", help="parse the dbt project for the settings in use (before deploying)")
+    prepare.set_defaults(func=cmd_prepare)
 
     freshness = commands.add_parser(
         "freshness", help="is the GCP export still arriving? newest export_time and dbt source freshness (exit 1 on error)"

@@ -1,31 +1,39 @@
-"""Everything Dagster loads: `dagster dev` and the `chargeback` CLI both use these definitions."""
+"""Everything Dagster loads: `dagster dev`, deployed code and the `chargeback` CLI use these.
+
+The settings are read from the environment once, here; every domain gets what it needs from them
+or from the resources built from them (orchestration/resources.py).
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.environment import current_environment
-from orchestration.freshness import build_export_freshness_checks, build_freshness_job, build_freshness_schedule
+from orchestration.freshness.asset_checks import build_export_freshness_checks
+from orchestration.freshness.thresholds import thresholds_from_source
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT, gcp_billing_export
-from orchestration.ingestion.sensors import build_landing_sensor
-from orchestration.jobs import build_job, daily_job, daily_schedule, ingest_gcp_job
-from orchestration.quality.checks import quality_checks
+from orchestration.ingestion.sensors import gcp_landing_folder_sensor
+from orchestration.jobs import build_jobs, build_schedules
+from orchestration.quality.gx_checks import quality_checks
 from orchestration.resources import build_resources
-from orchestration.transform.assets import dbt_model_assets
+from orchestration.settings import Settings
+from orchestration.transform.assets import build_dbt_assets
+from orchestration.transform.project import DbtManifest, chargeback_dbt_project, require_prepared
 
-environment = current_environment()
 
-# On BigQuery the export table is read in place: it is an external asset, not loaded by us.
-ingestion_assets = [gcp_billing_export] if environment.is_local else [dg.AssetSpec(GCP_BILLING_EXPORT, group_name="ingestion")]
+def build_definitions(settings: Settings) -> dg.Definitions:
+    project = chargeback_dbt_project(settings)
+    require_prepared(project, settings)
+    manifest = DbtManifest(project.manifest_path)
+    # On BigQuery the export table is read in place: an external asset, not loaded by us.
+    export = gcp_billing_export if settings.is_local else dg.AssetSpec(GCP_BILLING_EXPORT, group_name="ingestion")
+    return dg.Definitions(
+        assets=[export, build_dbt_assets(project)],
+        asset_checks=[*quality_checks, *build_export_freshness_checks(thresholds_from_source(manifest.export_source()))],
+        jobs=build_jobs(settings.is_local),
+        schedules=build_schedules(settings.is_local),
+        sensors=[gcp_landing_folder_sensor] if settings.is_local else [],
+        resources=build_resources(settings, project),
+    )
 
-# Is the export still arriving? Checks of the data's newest export_time, run every hour.
-freshness_job = build_freshness_job()
 
-defs = dg.Definitions(
-    assets=[*ingestion_assets, *dbt_model_assets],
-    asset_checks=[*quality_checks, *build_export_freshness_checks(dbt_target=environment.dbt_target)],
-    jobs=[ingest_gcp_job, build_job, daily_job, freshness_job] if environment.is_local else [build_job, daily_job, freshness_job],
-    schedules=[daily_schedule, build_freshness_schedule(freshness_job, skip_while_writing=environment.is_local)],
-    sensors=[build_landing_sensor(ingest_gcp_job)] if environment.is_local else [],
-    resources=build_resources(environment),
-)
+defs = build_definitions(Settings.from_env())

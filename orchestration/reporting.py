@@ -134,45 +134,44 @@ def _money(value) -> str:
     return f"{Decimal(value):>16,.2f}"
 
 
-def render_report(db_path: Path, ground_truth_dir: Path | None = None) -> str:
+def render_report(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path | None = None) -> str:
     """The chargeback of the last complete invoice month, tag coverage, and (on generated data) accuracy."""
     lines: list[str] = []
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        month = last_complete_invoice_month(con)
-        if month is None:
-            return "No complete invoice month in the warehouse yet."
-        lines.append(f"Chargeback for invoice month {month} (effective cost, by team and workload phase)")
-        lines.append(f"{'currency':<9}{'team':<22}{'phase':<18}{'direct':>16}{'shared':>16}{'total':>16}")
-        for currency, team, phase, direct, shared, total in chargeback_by_team_and_phase(con, month):
-            if abs(direct) < CENT_HALF and abs(shared) < CENT_HALF:
-                continue  # e.g. a team's share of a pool that is a fraction of a cent
-            lines.append(f"{currency:<9}{team:<22}{phase:<18}{_money(direct)}{_money(shared)}{_money(total)}")
+    month = last_complete_invoice_month(con)
+    if month is None:
+        return "No complete invoice month in the warehouse yet."
+    lines.append(f"Chargeback for invoice month {month} (effective cost, by team and workload phase)")
+    lines.append(f"{'currency':<9}{'team':<22}{'phase':<18}{'direct':>16}{'shared':>16}{'total':>16}")
+    for currency, team, phase, direct, shared, total in chargeback_by_team_and_phase(con, month):
+        if abs(direct) < CENT_HALF and abs(shared) < CENT_HALF:
+            continue  # e.g. a team's share of a pool that is a fraction of a cent
+        lines.append(f"{currency:<9}{team:<22}{phase:<18}{_money(direct)}{_money(shared)}{_money(total)}")
+    lines.append("")
+    lines.append(f"Tag coverage, {month} (share of effective cost)")
+    for currency, total, by_tags, by_rules, shared, unallocated in tag_coverage(con, month):
+        lines.append(
+            f"  {currency}: {_money(total).strip()} in all; by tags {by_tags:.2%}, by rules {by_rules:.2%}, "
+            f"shared pools {shared:.2%}, unallocated {unallocated:.2%}"
+        )
+    reasons = unallocated_reasons(con, month)
+    if reasons:
+        lines.append("  Largest unallocated costs (reason, label value seen):")
+        for currency, reason, value, cost in reasons:
+            lines.append(f"    {currency} {_money(cost).strip():>14}  {reason:<20} {value!r}")
+    if ground_truth_dir is not None and ground_truth_dir.exists():
+        accuracy = attribution_accuracy(con, ground_truth_dir)
         lines.append("")
-        lines.append(f"Tag coverage, {month} (share of effective cost)")
-        for currency, total, by_tags, by_rules, shared, unallocated in tag_coverage(con, month):
-            lines.append(
-                f"  {currency}: {_money(total).strip()} in all; by tags {by_tags:.2%}, by rules {by_rules:.2%}, "
-                f"shared pools {shared:.2%}, unallocated {unallocated:.2%}"
-            )
-        reasons = unallocated_reasons(con, month)
-        if reasons:
-            lines.append("  Largest unallocated costs (reason, label value seen):")
-            for currency, reason, value, cost in reasons:
-                lines.append(f"    {currency} {_money(cost).strip():>14}  {reason:<20} {value!r}")
-        if ground_truth_dir is not None and ground_truth_dir.exists():
-            accuracy = attribution_accuracy(con, ground_truth_dir)
-            lines.append("")
-            lines.append("Attribution against the generator's ground truth (all months)")
-            lines.append(
-                f"  correct team: {accuracy.correct_share:.2%} of attributable effective cost "
-                f"({_money(accuracy.correct_cost).strip()} of {_money(accuracy.attributable_cost).strip()}); "
-                f"unallocated {_money(accuracy.unallocated_cost).strip()}, wrong team {_money(accuracy.wrong_cost).strip()}; "
-                f"shared (no single owner) {_money(accuracy.shared_cost).strip()}"
-            )
-            lines.append(
-                f"  correct workload phase: {accuracy.correct_phase_share:.2%} of effective cost; "
-                f"unclassified {_money(accuracy.unclassified_phase_cost).strip()}"
-            )
-            if accuracy.unmatched_line_items:
-                lines.append(f"  WARNING: {accuracy.unmatched_line_items} line items have no ground-truth row")
+        lines.append("Attribution against the generator's ground truth (all months)")
+        lines.append(
+            f"  correct team: {accuracy.correct_share:.2%} of attributable effective cost "
+            f"({_money(accuracy.correct_cost).strip()} of {_money(accuracy.attributable_cost).strip()}); "
+            f"unallocated {_money(accuracy.unallocated_cost).strip()}, wrong team {_money(accuracy.wrong_cost).strip()}; "
+            f"shared (no single owner) {_money(accuracy.shared_cost).strip()}"
+        )
+        lines.append(
+            f"  correct workload phase: {accuracy.correct_phase_share:.2%} of effective cost; "
+            f"unclassified {_money(accuracy.unclassified_phase_cost).strip()}"
+        )
+        if accuracy.unmatched_line_items:
+            lines.append(f"  WARNING: {accuracy.unmatched_line_items} line items have no ground-truth row")
     return "\n".join(lines)

@@ -1,52 +1,244 @@
-"""Resources shared by the domains, built from the environment (see environment.py)."""
+"""The resources every domain shares, built once from the settings.
+
+`warehouse` is where the export and the marts are: a DuckDB file locally (dagster-duckdb's
+DuckDBResource, whose connections wait for DuckDB's single-writer lock with one backoff policy), or
+BigQuery (dagster-gcp's BigQueryResource). Both answer the same few questions, so the checks
+are written once: run a query, say whether a table exists and what kind each of its columns is,
+append rows. Where a relation is comes from the dbt manifest, never from names written here.
+SQL differences between the warehouses live in dbt's dispatched macros; what is left per
+warehouse in Python is the client each one needs.
+"""
 
 from __future__ import annotations
 
-import os
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
+import pandas as pd
+from dagster_dbt import DbtCliResource, DbtProject
+from dagster_duckdb import DuckDBResource
+from dagster_gcp import BigQueryResource
 
-from orchestration.environment import PROJECT_ROOT, Environment, dbt_subprocess_env
 from orchestration.quality.resource import GreatExpectationsResource
-from orchestration.transform.project import dbt_project
+from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.transform.project import DbtManifest, Relation
 
 
-class DuckDBWarehouse(dg.ConfigurableResource):
-    """The embedded warehouse file the ingestion writes raw tables into (dbt writes the rest)."""
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse dbt builds in. Subclasses connect; relations come from the manifest."""
+
+    manifest_path: str
+    """dbt's manifest for the target in use: where the export and every model are."""
+
+    @property
+    def manifest(self) -> DbtManifest:
+        return DbtManifest(Path(self.manifest_path))
+
+    def export(self) -> Relation:
+        return self.manifest.export()
+
+    def model(self, name: str) -> Relation:
+        return self.manifest.model(name)
+
+    @property
+    def description(self) -> str:
+        """The warehouse in words, for messages."""
+        raise NotImplementedError
+
+    def quoted(self, relation: Relation) -> str:
+        raise NotImplementedError
+
+    def query(self, sql: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def exists(self, relation: Relation) -> bool:
+        raise NotImplementedError
+
+    def column_kinds(self, relation: Relation) -> dict[str, str]:
+        """Each column's kind as the export schema names types: STRING, FLOAT, NUMERIC, TIMESTAMP,
+        BOOLEAN, RECORD (a struct), REPEATED (an array). The kind, not the full type: a struct
+        gaining members is normal schema drift."""
+        raise NotImplementedError
+
+    def append(self, relation: Relation, frame: pd.DataFrame) -> None:
+        """Append `frame`'s rows in one transaction (or load job), creating the table (and its
+        schema or dataset) from the frame's columns and types when absent."""
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    """The embedded warehouse file."""
+
+    duckdb: DuckDBResource
+    settings: dict[str, Any] = {}
+    """The profile's DuckDB settings (memory_limit, TimeZone, ...), applied to every connection with
+    SET, as dbt-duckdb does: some, such as TimeZone, cannot be given when the file is opened."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.duckdb.database)
+
+    @property
+    def description(self) -> str:
+        return f"the warehouse file {self.path}"
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        with self.duckdb.get_connection() as con:
+            for name, value in self.settings.items():
+                con.execute(f"set {name} = {_sql_literal(value)}")
+            yield con
+
+    def quoted(self, relation: Relation) -> str:
+        # The schema and name only: the catalog is the file, whatever its name when dbt parsed.
+        return ".".join('"' + part.replace('"', '""') + '"' for part in (relation.schema, relation.identifier))
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with self.connection() as con:
+            return con.execute(sql).df()
+
+    def exists(self, relation: Relation) -> bool:
+        if not self.path.exists():  # a read must not create the file
+            return False
+        with self.connection() as con:
+            found = con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [relation.schema, relation.identifier],
+            ).fetchone()[0]
+        return bool(found)
+
+    def column_kinds(self, relation: Relation) -> dict[str, str]:
+        with self.connection() as con:
+            rows = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [relation.schema, relation.identifier],
+            ).fetchall()
+        return {name: _duckdb_kind(data_type) for name, data_type in rows}
+
+    def append(self, relation: Relation, frame: pd.DataFrame) -> None:
+        target = self.quoted(relation)
+        with self.connection() as con:
+            con.register("appended_rows", frame)
+            con.execute("begin")
+            con.execute(f'create schema if not exists "{relation.schema}"')
+            con.execute(f"create table if not exists {target} as select * from appended_rows where false")
+            con.execute(f"insert into {target} by name select * from appended_rows")
+            con.execute("commit")
+
+
+class BigQueryWarehouse(Warehouse):
+    """BigQuery: the export read in place, the marts in the target's dataset."""
+
+    bigquery: BigQueryResource
+
+    @property
+    def description(self) -> str:
+        return f"BigQuery project {self.bigquery.project}"
+
+    def quoted(self, relation: Relation) -> str:
+        return f"`{relation.database}.{relation.schema}.{relation.identifier}`"
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with self.bigquery.get_client() as client:
+            return client.query(sql).result().to_dataframe()
+
+    def exists(self, relation: Relation) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        with self.bigquery.get_client() as client:
+            try:
+                client.get_table(_table_id(relation))
+            except NotFound:
+                return False
+        return True
+
+    def column_kinds(self, relation: Relation) -> dict[str, str]:
+        with self.bigquery.get_client() as client:
+            schema = client.get_table(_table_id(relation)).schema
+        return {field.name: _bigquery_kind(field.field_type, field.mode) for field in schema}
+
+    def append(self, relation: Relation, frame: pd.DataFrame) -> None:
+        from google.cloud import bigquery
+
+        with self.bigquery.get_client() as client:
+            dataset = bigquery.Dataset(f"{relation.database}.{relation.schema}")
+            dataset.location = self.bigquery.location
+            client.create_dataset(dataset, exists_ok=True)
+            # A load job: free, unlike streaming inserts, and visible to queries at once.
+            job = client.load_table_from_dataframe(
+                frame, _table_id(relation),
+                job_config=bigquery.LoadJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_APPEND),
+            )
+            job.result()  # raises on a failed load, with BigQuery's own error list
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _table_id(relation: Relation) -> str:
+    return f"{relation.database}.{relation.schema}.{relation.identifier}"
+
+
+_DUCKDB_KINDS = (
+    ("VARCHAR", "STRING"), ("TEXT", "STRING"), ("DOUBLE", "FLOAT"), ("FLOAT", "FLOAT"), ("REAL", "FLOAT"),
+    ("DECIMAL", "NUMERIC"), ("TIMESTAMP", "TIMESTAMP"), ("BOOL", "BOOLEAN"), ("STRUCT", "RECORD"),
+)
+
+
+def _duckdb_kind(data_type: str) -> str:
+    text = data_type.strip().upper()
+    if text.endswith("[]"):
+        return "REPEATED"
+    return next((kind for prefix, kind in _DUCKDB_KINDS if text.startswith(prefix)), text)
+
+
+def _bigquery_kind(field_type: str, mode: str | None) -> str:
+    if mode == "REPEATED":
+        return "REPEATED"
+    return {"STRUCT": "RECORD", "FLOAT64": "FLOAT", "BIGNUMERIC": "NUMERIC", "BOOL": "BOOLEAN"}.get(field_type, field_type)
+
+
+class LandingFolder(dg.ConfigurableResource):
+    """The folder export extracts land in (CHARGEBACK_LANDING_DIR), one extract per folder."""
 
     path: str
-    memory_limit: str = "3GB"
 
 
-def gx_dir(environment: Environment) -> str:
-    """The GX file context (suites, validation results, Data Docs): beside the warehouse file
-    locally, so each warehouse (the demo's, a test's) keeps its own; data/gx on BigQuery."""
-    if environment.is_local:
-        return str(environment.duckdb_path.parent / "gx")
-    return str(PROJECT_ROOT / "data" / "gx")
-
-
-def great_expectations_resource(environment: Environment) -> GreatExpectationsResource:
-    if environment.is_local:
-        return GreatExpectationsResource(
-            warehouse="duckdb", duckdb_path=str(environment.duckdb_path), gx_dir=gx_dir(environment)
+def warehouse_resource(settings: Settings, project: DbtProject) -> Warehouse:
+    manifest = str(project.manifest_path)
+    if settings.is_local:
+        return DuckDBWarehouse(
+            manifest_path=manifest,
+            duckdb=DuckDBResource(database=str(settings.duckdb_path)),
+            settings=dict(settings.duckdb_config),
         )
-    return GreatExpectationsResource(
-        warehouse="bigquery",
-        bigquery_project=dg.EnvVar("CHARGEBACK_BQ_PROJECT"),
-        bigquery_dataset=dg.EnvVar("CHARGEBACK_BQ_DATASET"),
-        # Not a secret, and optional: the same default as profiles.yml.
-        bigquery_location=os.environ.get("CHARGEBACK_BQ_LOCATION", "US"),
-        gx_dir=gx_dir(environment),
+    return BigQueryWarehouse(
+        manifest_path=manifest,
+        bigquery=BigQueryResource(project=settings.bigquery_project, location=settings.bigquery_location),
     )
 
 
-def build_resources(environment: Environment) -> dict[str, object]:
-    # dbt runs as a subprocess of this one and reads the warehouse path from the environment.
-    os.environ.update(dbt_subprocess_env(environment))
+def gx_dir(settings: Settings) -> Path:
+    """The GX file context (suites, validation results, Data Docs): beside the warehouse file
+    locally, so each warehouse (the demo's, a test's) keeps its own; data/gx on BigQuery."""
+    if settings.is_local:
+        return settings.duckdb_path.parent / "gx"
+    return PROJECT_ROOT / "data" / "gx"
+
+
+def build_resources(settings: Settings, project: DbtProject) -> dict[str, dg.ConfigurableResource]:
     return {
-        "dbt": DbtCliResource(project_dir=dbt_project, target=environment.dbt_target),
-        "warehouse": DuckDBWarehouse(path=str(environment.duckdb_path), memory_limit=environment.duckdb_memory_limit),
-        "great_expectations": great_expectations_resource(environment),
+        "dbt": DbtCliResource(project_dir=project),
+        "warehouse": warehouse_resource(settings, project),
+        "great_expectations": GreatExpectationsResource(gx_dir=str(gx_dir(settings))),
+        "landing_folder": LandingFolder(path=str(settings.landing_dir)),
     }

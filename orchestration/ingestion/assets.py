@@ -4,9 +4,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.environment import current_environment
 from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
-from orchestration.resources import DuckDBWarehouse
+from orchestration.resources import DuckDBWarehouse, LandingFolder
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
 GCP_BILLING_EXPORT = dg.AssetKey(["gcp_billing_export", "detailed_usage_cost"])
@@ -29,11 +28,12 @@ class GcpIngestionConfig(dg.Config):
     ),
 )
 def gcp_billing_export(
-    context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse
+    context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse,
+    landing_folder: LandingFolder,
 ) -> dg.MaterializeResult:
-    paths = [Path(p) for p in config.paths] or [current_environment().landing_dir]
+    paths = [Path(p) for p in config.paths] or [Path(landing_folder.path)]
     try:
-        results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
+        results = ingest_gcp_files(warehouse.path, paths, memory_limit=warehouse.settings["memory_limit"])
     except GcpIngestionError as exc:
         # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
         # in `chargeback ingest`) rather than "error occurred while executing op", and the place

@@ -24,10 +24,17 @@ LOG_TABLE = "gcp_ingestion_log"
 IDENTITY_FIELDS = ("billing_account_id", "export_time")
 
 # Every column of the export is NULLABLE in BigQuery, but a row without these cannot be charged
-# back: the marts need an account and export day (replacement key), a usage day, an amount, its
-# currency and its invoice month (each is `not_null` there). Refusing the row at ingestion names
-# the file and line; letting it through would fail `dbt build` far from the cause. Dotted = nested.
-REQUIRED_FIELDS = IDENTITY_FIELDS + ("usage_start_time", "cost", "currency", "invoice.month")
+# back: the marts need an account and export day (replacement key), a service and SKU, a usage
+# period, an amount, its currency, its invoice month and its cost type. The one list: ingestion
+# refuses a row without them (naming the file and line), and the export-schema gate in front of
+# dbt (orchestration/quality) refuses an export table, local or on BigQuery, with such a row.
+# Dotted = a member of a RECORD column.
+REQUIRED_FIELDS = IDENTITY_FIELDS + (
+    "service.id", "sku.id", "usage_start_time", "usage_end_time", "cost", "currency", "invoice.month", "cost_type",
+)
+# Columns the models read that a row may lack (no project, no labels, no credits), but that the
+# table must have, with their kind.
+READ_NULLABLE_COLUMNS = ("project", "labels", "credits")
 
 # Added by the loader after the export's own columns (BigQuery's _PARTITIONTIME day, lineage).
 METADATA_COLUMNS = (
@@ -61,6 +68,12 @@ _ARROW_TYPES = {
 def fields() -> tuple[Field, ...]:
     """The 28 top-level fields, in schema order."""
     return tuple(json.loads(SCHEMA_PATH.read_text()))
+
+
+def column_kind(name: str) -> str:
+    """The kind of top-level column `name`: REPEATED (an array), RECORD (a struct), or its type."""
+    field = next(f for f in fields() if f["name"] == name)
+    return "REPEATED" if is_repeated(field) else field["type"]
 
 
 def is_repeated(field: Field) -> bool:

@@ -1,9 +1,14 @@
-"""The four checks: query figures from the warehouse, judge them with a Great Expectations suite.
+"""The data-quality suites: read figures from the warehouse, judge them with Great Expectations.
+
+GX keeps what it is good at: the export's schema at the boundary, tag coverage and how the
+unallocated share moves from day to day. The figures come from dbt (the `quality` models, and the
+export's own columns), so the SQL is dbt's and runs on either warehouse; each suite reads a small
+table (one row per day or per field), and GX decides pass or fail. The money is not judged here:
+conservation is a dbt test (macros/tests/conserves_gcp_export_money.sql).
 
 GX 1.x, its documented path only: context → pandas data source → dataframe asset → whole-frame
 batch definition → ExpectationSuite of gx.expectations.Expect* → ValidationDefinition →
-Checkpoint, run with the queried DataFrame as the batch parameter. GX decides pass or fail;
-the same DataFrame gives the figures people need to act (worst days, top offenders).
+Checkpoint, run with the queried DataFrame as the batch parameter (GX has no DuckDB SQL source).
 """
 
 from __future__ import annotations
@@ -12,22 +17,28 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from orchestration.quality import sql
+from orchestration.ingestion import gcp_schema
 from orchestration.quality.results import CheckOutcome
-from orchestration.quality.sql import Dialect, Relation
+
+if TYPE_CHECKING:
+    from orchestration.resources import Warehouse
 
 # Check names, as Dagster and the results table show them.
 EXPORT_SCHEMA = "gx_export_schema"
-MONEY_CONSERVED_BEFORE_MARTS = "gx_money_conserved_before_marts"
-MONEY_CONSERVED = "gx_money_conserved"
 TAG_COVERAGE = "gx_tag_coverage"
 UNALLOCATED_GROWTH = "gx_unallocated_growth"
 
+# The dbt models the suites read (models/quality/).
+COVERAGE_MODEL = "qa_tag_coverage_by_provider_day"
+UNTAGGED_MODEL = "qa_untagged_cost_by_sub_account"
+COVERAGE_MART = "fct_tag_coverage_daily"  # the asset the coverage checks belong to in Dagster
+
 DATA_SOURCE = "chargeback_warehouse"
+TOP_OFFENDERS = 10
 
 
 @dataclass(frozen=True)
@@ -35,24 +46,9 @@ class Thresholds:
     tag_coverage_min: float = 0.90
     attributed_coverage_min: float = 0.98
     unallocated_share_max_increase: float = 0.05
-    conservation_tolerance: float = 0.01
     # A day with fewer line items than this is too small to judge coverage on (tiny test data,
     # the first hours of a month): it is listed, not judged.
     coverage_min_line_items: int = 200
-
-
-@dataclass(frozen=True)
-class Relations:
-    """Where the checks read, resolved for one warehouse."""
-
-    export: Relation
-    cost_groups: Relation  # int_cost_groups: the last model before the marts
-    line_items: Relation
-    monthly: Relation
-    coverage: Relation
-
-
-Query = Callable[[str], pd.DataFrame]
 
 
 class GxValidator:
@@ -130,32 +126,36 @@ def _floats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def _records(frame: pd.DataFrame, limit: int = 10) -> list[dict[str, Any]]:
     out = []
     for row in frame.head(limit).to_dict(orient="records"):
-        out.append({k: (round(v, 6) if isinstance(v, float) else (str(v) if not isinstance(v, (int, str, bool, type(None))) else v)) for k, v in row.items()})
+        out.append({key: _plain(value) for key, value in row.items()})
     return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if pd.isna(value) else round(value, 6)
+    if isinstance(value, (int, str, bool, type(None))):
+        return value
+    return str(value)
+
+
+def _select_all(warehouse: Warehouse, model: str, order_by: str) -> pd.DataFrame:
+    return warehouse.query(f"select * from {warehouse.quoted(warehouse.model(model))} order by {order_by}")
 
 
 # --------------------------------------------------------------------------------------------
 # the checks
 # --------------------------------------------------------------------------------------------
-def check_tag_coverage(validator: GxValidator, query: Query, dialect: Dialect, relations: Relations,
-                       thresholds: Thresholds, severity: str) -> CheckOutcome:
+def check_tag_coverage(validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds,
+                       severity: str) -> CheckOutcome:
     """Per provider and usage day, of the effective cost teams own directly (all but the shares
     of shared-cost pools): ≥ tag_coverage_min attributed by tags (`tag:*`), and
     ≥ attributed_coverage_min by tags and rules (`tag:*`, `rule:*`: virtual-tag rules and the
     folder mapping); the rest is `unallocated`."""
     gx = validator.gx
-    daily = _floats(query(sql.tag_coverage_sql(dialect, relations.coverage)),
-                    ["effective_cost", "tag_attributed_cost", "rule_attributed_cost", "shared_allocated_cost",
-                     "unallocated_cost"])
+    daily = _floats(_select_all(warehouse, COVERAGE_MODEL, "provider_name, charge_date"),
+                    ["effective_cost", "tag_attributed_cost", "rule_attributed_cost", "direct_cost",
+                     "tag_coverage", "attributed_coverage"])
     daily["line_item_count"] = pd.to_numeric(daily["line_item_count"]).astype("int64")
-    # The base is the cost a team owns directly: shares of shared-cost pools (support, tax on it,
-    # networking) carry no team tag by nature and are split by declared policy, so they are
-    # left out of both numerator and denominator rather than counted as missing tags.
-    daily["direct_cost"] = daily["effective_cost"] - daily["shared_allocated_cost"]
-    positive = daily["direct_cost"] > 0
-    daily["tag_coverage"] = (daily["tag_attributed_cost"] / daily["direct_cost"]).where(positive)
-    daily["attributed_coverage"] = (
-        (daily["tag_attributed_cost"] + daily["rule_attributed_cost"]) / daily["direct_cost"]).where(positive)
     judged = daily[daily["line_item_count"] >= thresholds.coverage_min_line_items].reset_index(drop=True)
     success, expectations = validator.validate(
         TAG_COVERAGE,
@@ -177,7 +177,11 @@ def check_tag_coverage(validator: GxValidator, query: Query, dialect: Dialect, r
                           if total > 0 else None)
     worst = float(judged["tag_coverage"].min()) if judged["tag_coverage"].notna().any() else None
     worst_attributed = float(judged["attributed_coverage"].min()) if judged["attributed_coverage"].notna().any() else None
-    offenders = query(sql.unattributed_offenders_sql(dialect, relations.line_items))
+    offenders = warehouse.query(
+        f"select provider_name, sub_account_id, service_name, untagged_cost, unallocated_cost, line_item_count "
+        f"from {warehouse.quoted(warehouse.model(UNTAGGED_MODEL))} "
+        f"where untagged_cost_rank <= {TOP_OFFENDERS} order by untagged_cost_rank"
+    )
     offenders = _floats(offenders, ["untagged_cost", "unallocated_cost"])
     if judged.empty:
         summary = f"no provider-day has {thresholds.coverage_min_line_items}+ line items: nothing to judge"
@@ -190,7 +194,7 @@ def check_tag_coverage(validator: GxValidator, query: Query, dialect: Dialect, r
                    f"(target {thresholds.tag_coverage_min:.0%}), lowest tags+rules {worst_attributed:.1%} "
                    f"(target {thresholds.attributed_coverage_min:.0%})")
     return CheckOutcome(
-        check_name=TAG_COVERAGE, asset_key=relations.coverage.name, severity=severity, passed=success,
+        check_name=TAG_COVERAGE, asset_key=COVERAGE_MART, severity=severity, passed=success,
         observed_value=worst, threshold=thresholds.tag_coverage_min, summary=summary,
         details={
             "overall_tag_coverage": overall_tag,
@@ -209,14 +213,13 @@ def check_tag_coverage(validator: GxValidator, query: Query, dialect: Dialect, r
     )
 
 
-def check_unallocated_growth(validator: GxValidator, query: Query, dialect: Dialect, relations: Relations,
-                             thresholds: Thresholds, severity: str) -> CheckOutcome:
+def check_unallocated_growth(validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds,
+                             severity: str) -> CheckOutcome:
     """The unallocated share of each provider's daily effective cost rises by at most
     unallocated_share_max_increase (in share points) from one day to the next."""
     gx = validator.gx
-    daily = _floats(query(sql.unallocated_growth_sql(dialect, relations.coverage)),
-                    ["effective_cost", "unallocated_cost", "unallocated_share", "previous_unallocated_share"])
-    daily["unallocated_share_increase"] = daily["unallocated_share"] - daily["previous_unallocated_share"]
+    daily = _floats(_select_all(warehouse, COVERAGE_MODEL, "provider_name, charge_date"),
+                    ["unallocated_cost", "unallocated_share", "unallocated_share_increase"])
     success, expectations = validator.validate(
         UNALLOCATED_GROWTH,
         daily[["provider_name", "charge_date", "unallocated_share", "unallocated_share_increase"]],
@@ -232,7 +235,7 @@ def check_unallocated_growth(validator: GxValidator, query: Query, dialect: Dial
         + ("" if success else f"; {len(rises)} day(s) above the limit")
     )
     return CheckOutcome(
-        check_name=UNALLOCATED_GROWTH, asset_key=relations.coverage.name, severity=severity, passed=success,
+        check_name=UNALLOCATED_GROWTH, asset_key=COVERAGE_MART, severity=severity, passed=success,
         observed_value=largest, threshold=thresholds.unallocated_share_max_increase, summary=summary,
         details={
             "days": len(daily),
@@ -243,78 +246,48 @@ def check_unallocated_growth(validator: GxValidator, query: Query, dialect: Dial
     )
 
 
-def check_money_conserved(validator: GxValidator, query: Query, dialect: Dialect, relations: Relations,
-                          thresholds: Thresholds, severity: str, *, before_marts: bool) -> CheckOutcome:
-    """Per billing account, invoice month and currency: Σ(cost + credits) in the raw export =
-    Σ billed_cost of the target(s) within the tolerance, and no group on one side only.
+def required_values_sql(export: str, present: set[str]) -> str:
+    """Total rows and, per required field whose column is present, its rows without a value.
 
-    Before the marts the target is int_cost_groups (the gate: a failure stops the
-    marts from being rebuilt); after them fct_cost_line_items and fct_chargeback_monthly."""
+    Plain SQL that DuckDB and BigQuery read alike (`a.b` is a struct member on both)."""
+    counts = ["count(*) as total_rows"]
+    for field in gcp_schema.REQUIRED_FIELDS:
+        if field.split(".")[0] in present:
+            counts.append(f"count(*) - count({field}) as {_nulls_column(field)}")
+    return "select\n    " + ",\n    ".join(counts) + f"\nfrom {export}"
+
+
+def _nulls_column(field: str) -> str:
+    return field.replace(".", "__") + "__nulls"
+
+
+def check_export_schema(validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds,
+                        severity: str) -> CheckOutcome:
+    """The export has every required field (ingestion/gcp_schema.REQUIRED_FIELDS) and every
+    nullable column the models read, with the kind of type the export schema gives them, and no
+    row lacks a required value. Unknown extra columns are fine (schema drift is normal) and only
+    listed."""
     gx = validator.gx
-    if before_marts:
-        targets = {"cost_groups": (relations.cost_groups, "provider_name = 'Google Cloud'")}
-        name, asset = MONEY_CONSERVED_BEFORE_MARTS, relations.cost_groups.name
-    else:
-        targets = {
-            "line_items": (relations.line_items, "source_system = 'gcp_billing_export'"),
-            "monthly": (relations.monthly, "provider_name = 'Google Cloud'"),
-        }
-        name, asset = MONEY_CONSERVED, relations.monthly.name
-    cost_columns = ["source_cost", *(f"{target}_cost" for target in targets)]
-    groups = _floats(query(sql.conservation_sql(dialect, relations.export, targets)), cost_columns)
-    expectations = [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
-    for target in targets:
-        groups[f"{target}_difference"] = groups[f"{target}_cost"] - groups["source_cost"]
-        expectations += [
-            gx.expectations.ExpectColumnValuesToNotBeNull(column=f"{target}_cost"),
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column=f"{target}_difference", min_value=-thresholds.conservation_tolerance,
-                max_value=thresholds.conservation_tolerance),
-        ]
-    expectations.append(gx.expectations.ExpectColumnValuesToNotBeNull(column="source_cost"))
-    success, results = validator.validate(name, groups, expectations)
-    differences = groups[[f"{t}_difference" for t in targets]].abs()
-    worst = float(differences.max().max()) if not groups.empty else None
-    missing = groups[groups[cost_columns].isna().any(axis=1)]
-    off = groups[(differences > thresholds.conservation_tolerance).any(axis=1) | groups[cost_columns].isna().any(axis=1)]
-    side = " and ".join(relation.name for relation, _ in targets.values())
-    if groups.empty:
-        summary = f"no billing account, invoice month and currency in the export or {side}"
-    elif success:
-        summary = (f"{len(groups)} billing account × month × currency groups conserved between the export and "
-                   f"{side} (largest difference {worst:.6f})")
-    else:
-        summary = (f"money NOT conserved between the export and {side}: {len(off)} of {len(groups)} groups differ "
-                   f"by more than {thresholds.conservation_tolerance}"
-                   + (f" ({len(missing)} on one side only)" if len(missing) else "")
-                   + (f"; largest difference {worst:,.2f}" if worst is not None and worst == worst else ""))
-    return CheckOutcome(
-        check_name=name, asset_key=asset, severity=severity, passed=success,
-        observed_value=worst, threshold=thresholds.conservation_tolerance, summary=summary,
-        details={"groups": len(groups), "groups_differing": _records(off, 20), "expectations": results},
-    )
-
-
-def check_export_schema(validator: GxValidator, query: Query, dialect: Dialect, relations: Relations,
-                        thresholds: Thresholds, severity: str) -> CheckOutcome:
-    """The raw export has every required field with the right kind of type, and no row lacks a
-    required value. Unknown extra columns are fine (schema drift is normal) and only listed."""
-    gx = validator.gx
-    columns = query(dialect.columns_query(relations.export))
-    actual = {str(r.column_name): dialect.column_kind(str(r.data_type)) for r in columns.itertuples()}
+    relation = warehouse.export()
+    actual = warehouse.column_kinds(relation) if warehouse.exists(relation) else {}
     present = set(actual)
-    counts = query(sql.required_fields_sql(dialect, relations.export, present)) if present else pd.DataFrame()
+    counts = warehouse.query(required_values_sql(warehouse.quoted(relation), present)) if present else pd.DataFrame()
     total = int(counts["total_rows"].iloc[0]) if not counts.empty else 0
     fields = []
-    for field, kind in (*sql.REQUIRED_FIELDS, *sql.TYPED_FIELDS):
+    for field in (*gcp_schema.REQUIRED_FIELDS, *gcp_schema.READ_NULLABLE_COLUMNS):
         column = field.split(".")[0]
-        nulls_column = field.replace(".", "__") + "__nulls"
-        required = (field, kind) in sql.REQUIRED_FIELDS
+        nulls = _nulls_column(field)
+        if field not in gcp_schema.REQUIRED_FIELDS:
+            missing_values = 0
+        elif column not in present:
+            missing_values = total
+        else:
+            missing_values = int(counts[nulls].iloc[0])
         fields.append({
             "field": field,
-            "expected_type": kind,
+            "expected_type": gcp_schema.column_kind(column),
             "actual_type": actual.get(column),
-            "rows_without_value": (int(counts[nulls_column].iloc[0]) if nulls_column in counts else (total if column not in present else 0)) if required else 0,
+            "rows_without_value": missing_values,
         })
     frame = pd.DataFrame(fields)
     success, results = validator.validate(
@@ -325,10 +298,9 @@ def check_export_schema(validator: GxValidator, query: Query, dialect: Dialect, 
             gx.expectations.ExpectColumnValuesToBeBetween(column="rows_without_value", min_value=0, max_value=0),
         ],
     )
-    from orchestration.ingestion.gcp_schema import METADATA_COLUMNS, fields as export_fields
-
-    known = {f["name"] for f in export_fields()} | {name for name, _ in METADATA_COLUMNS}
-    problems = frame[(frame["actual_type"].isna()) | (frame["actual_type"] != frame["expected_type"]) | (frame["rows_without_value"] > 0)]
+    known = {f["name"] for f in gcp_schema.fields()} | {name for name, _ in gcp_schema.METADATA_COLUMNS}
+    problems = frame[(frame["actual_type"].isna()) | (frame["actual_type"] != frame["expected_type"])
+                     | (frame["rows_without_value"] > 0)]
     descriptions = []
     for row in problems.itertuples():
         if row.actual_type is None or pd.isna(row.actual_type):
@@ -337,10 +309,15 @@ def check_export_schema(validator: GxValidator, query: Query, dialect: Dialect, 
             descriptions.append(f"{row.field}: type {row.actual_type}, expected {row.expected_type}")
         if row.rows_without_value:
             descriptions.append(f"{row.field}: {row.rows_without_value:,} of {total:,} rows have no value")
-    summary = (f"{len(fields)} required fields present with their types in {total:,} rows" if success
-               else f"export schema problems in {relations.export.name}: " + "; ".join(descriptions))
+    where = f"{relation.schema}.{relation.identifier}"
+    if not present:
+        summary = f"the export table {where} does not exist: nothing has been loaded yet"
+    elif success:
+        summary = f"{len(fields)} required fields present with their types in {total:,} rows"
+    else:
+        summary = f"export schema problems in {where}: " + "; ".join(descriptions)
     return CheckOutcome(
-        check_name=EXPORT_SCHEMA, asset_key=relations.export.name, severity=severity, passed=success,
+        check_name=EXPORT_SCHEMA, asset_key=relation.identifier, severity=severity, passed=success,
         observed_value=float(len(problems)), threshold=0.0, summary=summary,
         details={
             "rows": total,
@@ -350,3 +327,10 @@ def check_export_schema(validator: GxValidator, query: Query, dialect: Dialect, 
             "expectations": results,
         },
     )
+
+
+CHECKS = {
+    EXPORT_SCHEMA: check_export_schema,
+    TAG_COVERAGE: check_tag_coverage,
+    UNALLOCATED_GROWTH: check_unallocated_growth,
+}

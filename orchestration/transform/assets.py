@@ -1,63 +1,33 @@
 """The dbt project as Dagster assets; dbt tests run as their asset checks.
 
-Two steps, so that a blocking check can stand between them: first the seeds, the cost groups and
-the lookups (intermediate models, dim_teams, and their tests), then the attribution and shared-cost
-allocation of the cost groups and every mart (what BI tools read, and their tests). `gx_money_conserved_before_marts`
-(orchestration/quality) is a blocking check on int_cost_groups: when the line items summed into
-cost groups do not add up to the export, the marts step never starts and the published marts
-stay as they were - fct_cost_line_items too, a view whose SQL (staging included: it is ephemeral)
-is only replaced by the marts step. Within the marts step, dbt build tests the allocated groups
-before it builds the marts from them.
+One `dbt build`, checked before and during:
+- before: the configuration seeds (configuration_gate.py; nothing runs on a bad configuration),
+  and the export's schema (the blocking GX check gx_export_schema, on the export asset upstream);
+- during: dbt builds each model and runs its tests before anything downstream of it. The money
+  gate is the test `cost_groups_conserve_gcp_export_money` on int_cost_groups (the line items
+  summed per cost group must add up to the export): when it fails, dbt builds nothing downstream -
+  not the attribution, the allocation nor any mart - so the published marts stay as they were,
+  fct_cost_line_items too (a view whose SQL, staging included, only that build replaces).
+  dagster-dbt shows every error-severity test as a blocking asset check.
 """
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.transform.checks import check_configuration_before_dbt
-from orchestration.transform.project import dbt_project
+from orchestration.transform.configuration_gate import check_configuration_before_dbt
 from orchestration.transform.translator import ChargebackDbtTranslator
 
-# Attribution and allocation of the cost groups, the fact marts built from them, and their tests:
-# what the gate protects. The step starts at int_cost_groups_attributed because it reads
-# int_cost_groups, the asset the gate checks: Dagster holds back what depends on a checked asset.
-# (dim_teams, built from the teams seed alone, goes with the first step: tests on seeds refer to it.)
-MARTS_SELECTION = "int_cost_groups_attributed+"
 
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    """Every dbt node of `project` as one step (a factory, so a test can build a modified copy)."""
 
-def build_dbt_model_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
-    """The two dbt steps of `project` (a factory, so a test can build a modified copy)."""
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=ChargebackDbtTranslator(),
+                name="chargeback_dbt")
+    def chargeback_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """`dbt build`: seeds, models and their tests, the money gate before the marts.
 
-    def build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        The configuration seeds are checked first: on any problem the step fails before dbt runs."""
         check_configuration_before_dbt(context, project.project_dir / "seeds")
         yield from dbt.cli(["build"], context=context).stream()
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=ChargebackDbtTranslator(),
-        exclude=MARTS_SELECTION,
-        name="chargeback_dbt_models",
-    )
-    def chargeback_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """`dbt build` of seeds, staging and intermediate models and dim_teams, with their tests.
-
-        The configuration seeds are checked first: on any problem the step fails before dbt runs."""
-        yield from build(context, dbt)
-
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=ChargebackDbtTranslator(),
-        select=MARTS_SELECTION,
-        name="chargeback_dbt_marts",
-    )
-    def chargeback_dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """`dbt build` of the cost groups' attribution and allocation, fct_cost_line_items and the
-        marts, their tests and the conservation tests. Runs only after the money gate passed."""
-        yield from build(context, dbt)
-
-    return [chargeback_dbt_models, chargeback_dbt_marts]
-
-
-dbt_model_assets = build_dbt_model_assets(dbt_project)
-chargeback_dbt_models, chargeback_dbt_marts = dbt_model_assets
+    return chargeback_dbt

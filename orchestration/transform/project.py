@@ -1,33 +1,130 @@
-"""The dbt project, as dagster-dbt sees it."""
+"""The dbt project as dagster-dbt sees it, prepared for the settings in use, and what its
+manifest says about where things are.
+
+The manifest is parsed for one target and one environment: the export's location (the dbt
+source reads ``CHARGEBACK_EXPORT_*``) and every model's schema are rendered into it. So each
+target keeps its own manifest (``target/<target>/``), and a manifest parsed for other settings or
+older files is prepared again before anything uses it: by `prepare`, which the CLI, the tests'
+session and ``dagster dev`` call. Importing the definitions never runs dbt; it refuses a manifest
+that does not fit (`require_prepared`).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
 from dagster_dbt import DbtProject
 
-from orchestration.environment import PROJECT_ROOT, current_environment, ensure_dbt_on_path
+from orchestration.settings import PROJECT_ROOT, Settings
 
-# What dbt reads: when any of it is newer than the manifest, the manifest is rebuilt.
-_DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
+# What dbt reads: when any of it is newer than the manifest, the manifest is parsed again.
+DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
+PREPARED_FOR = "prepared_for.json"
+
+GCP_EXPORT_SOURCE = "source.ai_chargeback.gcp_billing_export.detailed_usage_cost"
 
 
-def _newest_source_mtime() -> float:
+class DbtProjectNotPrepared(RuntimeError):
+    """The manifest is missing, or was parsed for other settings or older files."""
+
+
+def chargeback_dbt_project(settings: Settings, project_dir: Path = PROJECT_ROOT) -> DbtProject:
+    """The dbt project for the settings' target, with its own manifest under target/<target>/.
+    `project_dir`: a copy of the project (tests build modified copies)."""
+    _dbt_beside_this_python()
+    return DbtProject(project_dir=project_dir, target=settings.target, target_path=Path("target") / settings.target)
+
+
+def is_prepared(project: DbtProject, settings: Settings) -> bool:
+    stamp = project.manifest_path.with_name(PREPARED_FOR)
+    if not project.manifest_path.exists() or not stamp.exists():
+        return False
+    if json.loads(stamp.read_text()).get("fingerprint") != settings.fingerprint():
+        return False
+    return project.manifest_path.stat().st_mtime >= _newest_dbt_file_mtime(project.project_dir)
+
+
+def prepare(project: DbtProject, settings: Settings) -> None:
+    """Parse the project (dbt parse) unless its manifest already fits these settings and files."""
+    if is_prepared(project, settings) and not project.preparer.using_dagster_dev():
+        return
+    project.preparer.prepare(project)
+    project.manifest_path.with_name(PREPARED_FOR).write_text(
+        json.dumps({"fingerprint": settings.fingerprint(), "environment": dict(settings.environment)}, indent=2)
+    )
+
+
+def require_prepared(project: DbtProject, settings: Settings) -> None:
+    if project.preparer.using_dagster_dev():
+        prepare(project, settings)  # `dagster dev` re-parses on every load, as dagster-dbt does
+    elif not is_prepared(project, settings):
+        raise DbtProjectNotPrepared(
+            f"the dbt manifest {project.manifest_path} is missing, or was parsed for other settings or older "
+            "files: run `chargeback prepare` (the CLI's other commands do it themselves)"
+        )
+
+
+def _newest_dbt_file_mtime(project_dir: Path) -> float:
     newest = 0.0
-    for name in _DBT_SOURCES:
-        path = PROJECT_ROOT / name
+    for name in DBT_SOURCES:
+        path = project_dir / name
         paths = [path] if path.is_file() else path.rglob("*")
         newest = max([newest, *(p.stat().st_mtime for p in paths if p.is_file())])
     return newest
 
 
-def manifest_is_stale(project: DbtProject) -> bool:
-    manifest = project.manifest_path
-    return not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
+def _dbt_beside_this_python() -> None:
+    """dagster-dbt runs `dbt` from PATH; make it the one installed beside this interpreter,
+    so `.venv/bin/python -m pytest` or a scheduler need not activate the virtualenv."""
+    bin_dir = Path(sys.executable).parent
+    if (bin_dir / "dbt").exists() and shutil.which("dbt") != str(bin_dir / "dbt"):
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-ensure_dbt_on_path()
-dbt_project = DbtProject(project_dir=PROJECT_ROOT, target=current_environment().dbt_target)
+@dataclass(frozen=True)
+class Relation:
+    """A table or view as dbt resolved it: `schema` is a DuckDB schema or a BigQuery dataset."""
 
-# `dagster dev` re-parses on every load; everywhere else (the CLI, tests, deployed code) the
-# manifest is parsed once and reused until a dbt file changes.
-if dbt_project.preparer.using_dagster_dev() or manifest_is_stale(dbt_project):
-    dbt_project.preparer.prepare(dbt_project)
+    database: str
+    schema: str
+    identifier: str
+
+    @property
+    def name(self) -> str:
+        return self.identifier
+
+
+class DbtManifest:
+    """Where the export and the models are, as the manifest (parsed for these settings) says."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.path.read_text())
+
+    def export(self) -> Relation:
+        """The GCP billing export: the raw table locally, the export table in place on BigQuery."""
+        return self._relation(self.data["sources"][GCP_EXPORT_SOURCE])
+
+    def export_source(self) -> dict[str, Any]:
+        return self.data["sources"][GCP_EXPORT_SOURCE]
+
+    def model(self, name: str) -> Relation:
+        nodes = [node for node in self.data["nodes"].values()
+                 if node["resource_type"] in ("model", "seed") and node["name"] == name]
+        if len(nodes) != 1:
+            raise KeyError(f"{name!r} is not a model of the dbt project ({self.path})")
+        return self._relation(nodes[0])
+
+    @staticmethod
+    def _relation(node: dict[str, Any]) -> Relation:
+        return Relation(node["database"], node["schema"], node.get("alias") or node.get("identifier") or node["name"])

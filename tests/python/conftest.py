@@ -1,7 +1,7 @@
 """Test session setup: every test that touches a warehouse uses temporary files, never data/.
 
-The environment is set before any test module imports orchestration.definitions, which reads
-it once (as a deployment would).
+The environment is set, and the dbt project prepared for it, before any test module imports
+orchestration.definitions, which reads the environment once (as a deployment would).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+
+import pytest
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="chargeback-tests-"))
 
@@ -19,3 +21,108 @@ def pytest_configure(config):
     os.environ["CHARGEBACK_LANDING_DIR"] = str(_SESSION_DIR / "landing")
     os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster")
     (_SESSION_DIR / "dagster").mkdir(exist_ok=True)
+    from orchestration.settings import Settings
+    from orchestration.transform.project import chargeback_dbt_project, prepare
+
+    settings = Settings.from_env()
+    prepare(chargeback_dbt_project(settings), settings)
+
+
+@pytest.fixture(scope="session")
+def resources_for():
+    """A factory: the definitions' resources, for a DuckDB warehouse file of a test's own."""
+    from orchestration.resources import build_resources
+    from orchestration.settings import Settings
+    from orchestration.transform.project import chargeback_dbt_project
+
+    def build(warehouse: Path, **great_expectations) -> dict:
+        settings = Settings.from_env({**os.environ, "CHARGEBACK_DUCKDB_PATH": str(warehouse)})
+        resources = build_resources(settings, chargeback_dbt_project(settings))
+        if great_expectations:
+            resources["great_expectations"] = resources["great_expectations"].model_copy(update=great_expectations)
+        return resources
+
+    return build
+
+
+# ------------------------------------------------------------------------- BigQuery, offline
+BIGQUERY_EXPORT = ("billing-project", "billing_export", "gcp_billing_export_resource_v1_0123AB_4567CD_89EF01")
+
+
+class FakeBigQueryClient:
+    """What BigQueryWarehouse calls on google-cloud-bigquery's client, recorded. `frames` answer
+    queries by a text they contain; `tables` are the tables that exist, with their schema."""
+
+    def __init__(self, frames: dict | None = None, tables: dict | None = None):
+        self.calls: list[tuple] = []
+        self.frames, self.tables = frames or {}, tables or {}
+
+    def query(self, text):
+        self.calls.append(("query", text))
+        frame = next(frame for needle, frame in self.frames.items() if needle in text)
+
+        class Result:
+            def result(self):
+                return self
+
+            def to_dataframe(self):
+                return frame.copy()
+
+        return Result()
+
+    def get_table(self, table_id):
+        from google.api_core.exceptions import NotFound
+
+        self.calls.append(("get_table", table_id))
+        if table_id not in self.tables:
+            raise NotFound(f"Not found: Table {table_id}")
+
+        class Table:
+            schema = self.tables[table_id]
+
+        return Table()
+
+    def create_dataset(self, dataset, exists_ok):
+        self.calls.append(("create_dataset", dataset.dataset_id, dataset.location, exists_ok))
+
+    def load_table_from_dataframe(self, frame, destination, job_config):
+        self.calls.append(("load", destination, frame, job_config.write_disposition))
+
+        class Job:
+            def result(self):
+                return self
+
+        return Job()
+
+
+@pytest.fixture
+def bigquery_warehouse(tmp_path, monkeypatch):
+    """A factory: a BigQueryWarehouse (project finops-prod, location EU) whose client is a
+    FakeBigQueryClient, and whose manifest has the export table and the quality models."""
+    import json
+    from contextlib import contextmanager
+
+    from dagster_gcp import BigQueryResource
+
+    from orchestration.quality import suites
+    from orchestration.resources import BigQueryWarehouse
+    from orchestration.transform.project import GCP_EXPORT_SOURCE
+
+    manifest = tmp_path / "bigquery-manifest.json"
+    database, schema, identifier = BIGQUERY_EXPORT
+    models = {f"model.ai_chargeback.{name}": {"resource_type": "model", "name": name, "database": "finops-prod",
+                                               "schema": "finops_quality", "alias": name}
+              for name in (suites.COVERAGE_MODEL, suites.UNTAGGED_MODEL)}
+    manifest.write_text(json.dumps({
+        "sources": {GCP_EXPORT_SOURCE: {"database": database, "schema": schema, "identifier": identifier}},
+        "nodes": models,
+    }))
+
+    def build(frames: dict | None = None, tables: dict | None = None):
+        client = FakeBigQueryClient(frames, tables)
+        monkeypatch.setattr(BigQueryResource, "get_client", contextmanager(lambda self: (yield client)))
+        warehouse = BigQueryWarehouse(manifest_path=str(manifest),
+                                      bigquery=BigQueryResource(project="finops-prod", location="EU"))
+        return warehouse, client
+
+    return build

@@ -7,6 +7,7 @@ constructs that BigQuery would reject.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,10 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from orchestration.environment import PROJECT_ROOT
+from orchestration.quality import suites
+from orchestration.resources import BigQueryWarehouse
+from orchestration.settings import PROJECT_ROOT
+from orchestration.transform.project import DbtManifest
 
 # No credentials and no network: `oauth-secrets` with a dummy token, and no introspection.
 OFFLINE_PROFILE = """
@@ -31,6 +35,14 @@ ai_chargeback:
       location: US
       threads: 2
 """
+
+# Where the export is, set once in the environment: the dbt source reads it, and every check
+# finds the export through the manifest.
+EXPORT_ENV = {
+    "CHARGEBACK_EXPORT_PROJECT": "billing-project",
+    "CHARGEBACK_EXPORT_DATASET": "billing_export",
+    "CHARGEBACK_EXPORT_TABLE": "gcp_billing_export_resource_v1_0123AB_4567CD_89EF01",
+}
 
 DUCKDB_ONLY = {
     "lambda": re.compile(r"\blambda\b"),
@@ -48,7 +60,8 @@ DUCKDB_ONLY = {
 
 
 @pytest.fixture(scope="module")
-def compiled_for_bigquery(tmp_path_factory) -> Path:
+def bigquery_target(tmp_path_factory) -> Path:
+    """The project compiled for BigQuery: the target folder (manifest.json, compiled/)."""
     work = tmp_path_factory.mktemp("bigquery")
     (work / "profiles.yml").write_text(OFFLINE_PROFILE)
     target = work / "target"
@@ -56,10 +69,15 @@ def compiled_for_bigquery(tmp_path_factory) -> Path:
     completed = subprocess.run(
         [str(dbt), "compile", "--profiles-dir", str(work), "--target", "bigquery", "--target-path", str(target),
          "--no-populate-cache", "--no-introspect", "--exclude", "resource_type:unit_test"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
+        cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, **EXPORT_ENV},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    return target / "compiled" / "ai_chargeback"
+    return target
+
+
+@pytest.fixture(scope="module")
+def compiled_for_bigquery(bigquery_target) -> Path:
+    return bigquery_target / "compiled" / "ai_chargeback"
 
 
 def _compiled_files(root: Path) -> list[Path]:
@@ -70,7 +88,6 @@ def test_every_model_and_test_compiles_for_bigquery(compiled_for_bigquery):
     models = {p.stem for p in (compiled_for_bigquery / "models").rglob("*.sql") if p.parent.suffix != ".yml"}
     expected = {p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql")}
     assert expected <= models, f"not compiled: {sorted(expected - models)}"
-    assert (compiled_for_bigquery / "tests" / "dbt" / "assert_gcp_cost_conserved.sql").exists()
 
 
 def test_compiled_sql_parses_as_bigquery(compiled_for_bigquery):
@@ -94,8 +111,20 @@ def test_compiled_sql_has_no_duckdb_only_constructs(compiled_for_bigquery):
 
 
 def test_marts_land_in_the_target_dataset(compiled_for_bigquery):
-    conservation = (compiled_for_bigquery / "tests" / "dbt" / "assert_gcp_cost_conserved.sql").read_text()
-    assert "`offline-project`.`ai_chargeback`.`fct_cost_line_items`" in conservation
-    assert "`offline-project`.`ai_chargeback`.`fct_chargeback_monthly`" in conservation
     monthly = (compiled_for_bigquery / "models" / "marts" / "chargeback" / "fct_chargeback_monthly.sql").read_text()
     assert "`offline-project`.`ai_chargeback_intermediate`.`int_cost_groups_allocated`" in monthly
+    (conservation,) = (compiled_for_bigquery / "models").rglob("chargeback_monthly_conserves_gcp_export_money.sql")
+    assert "`offline-project`.`ai_chargeback`.`fct_chargeback_monthly`" in conservation.read_text()
+
+
+def test_the_export_location_set_once_reaches_dbt_and_the_checks(bigquery_target, compiled_for_bigquery):
+    """CHARGEBACK_EXPORT_* is read by the dbt source only; the checks find the export, the quality
+    models and the results table through the manifest parsed with it."""
+    export = "`billing-project`.`billing_export`.`gcp_billing_export_resource_v1_0123AB_4567CD_89EF01`"
+    (totals,) = (compiled_for_bigquery / "models").rglob("int_cost_group_totals.sql")
+    assert export in totals.read_text()
+    warehouse = BigQueryWarehouse.model_construct(manifest_path=str(bigquery_target / "manifest.json"))
+    assert warehouse.quoted(warehouse.export()) == export.replace("`.`", ".")
+    coverage = warehouse.model(suites.COVERAGE_MODEL)
+    assert warehouse.quoted(coverage) == "`offline-project.ai_chargeback_quality.qa_tag_coverage_by_provider_day`"
+    assert DbtManifest(bigquery_target / "manifest.json").export().database == "billing-project"

@@ -13,33 +13,22 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 import sqlglot
 from dagster._core.storage.dagster_run import DagsterRun
-from dagster_dbt import DbtCliResource
 
-from orchestration.freshness import (
-    DBT_SOURCE_CHECK,
-    EXPORT_TIME_CHECK,
-    FRESHNESS_JOB_NAME,
-    ExportTimeReading,
-    FreshnessThresholds,
-    WarehouseUnavailable,
-    build_export_freshness_checks,
-    build_freshness_job,
-    build_freshness_schedule,
-    dbt_freshness_result,
-    export_time_result,
-    newest_export_time_sql,
-    read_bigquery,
-    report_export_freshness,
-    thresholds_from_manifest,
-)
+from orchestration.cli import report_export_freshness
+from orchestration.freshness.asset_checks import FRESHNESS_CHECK_KEYS, build_export_freshness_checks
+from orchestration.freshness.readers import ExportTimeReading, WarehouseUnavailable, read_newest_export_time
+from orchestration.freshness.thresholds import FreshnessThresholds, thresholds_from_source
+from orchestration.freshness.verdicts import DBT_SOURCE_CHECK, EXPORT_TIME_CHECK, dbt_freshness_result, export_time_result
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 from orchestration.ingestion.gcp_loader import ensure_raw_tables, ingest_gcp_files
-from orchestration.resources import DuckDBWarehouse
-from orchestration.transform.project import dbt_project
+from orchestration.jobs import FRESHNESS_JOB, build_freshness_schedule
+from orchestration.settings import Settings
+from orchestration.transform.project import DbtManifest, chargeback_dbt_project
 
 THRESHOLDS = FreshnessThresholds(warn_after=timedelta(hours=36), error_after=timedelta(hours=72))
 NEWEST = datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
@@ -81,25 +70,22 @@ def test_no_rows_is_an_error_not_a_crash():
 
 
 def test_thresholds_come_from_the_dbt_source_freshness_block():
-    import json
-
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-    assert thresholds_from_manifest(manifest) == THRESHOLDS
-    source = manifest["sources"]["source.ai_chargeback.gcp_billing_export.detailed_usage_cost"]
+    source = DbtManifest(chargeback_dbt_project(Settings.from_env()).manifest_path).export_source()
+    assert thresholds_from_source(source) == THRESHOLDS
     # dbt 1.11: under `config:`, and on export_time (when Google appended the row).
     assert source["config"]["loaded_at_field"] == "export_time"
 
 
 def test_thresholds_other_periods_and_bad_ones():
     def manifest(freshness):
-        return {"sources": {"source.ai_chargeback.gcp_billing_export.detailed_usage_cost": {"freshness": freshness}}}
+        return {"freshness": freshness}
 
     days = manifest({"warn_after": {"count": 1, "period": "day"}, "error_after": {"count": 2, "period": "day"}})
-    assert thresholds_from_manifest(days) == FreshnessThresholds(timedelta(days=1), timedelta(days=2))
+    assert thresholds_from_source(days) == FreshnessThresholds(timedelta(days=1), timedelta(days=2))
     only_error = manifest({"warn_after": {"count": None, "period": None}, "error_after": {"count": 48, "period": "hour"}})
-    assert thresholds_from_manifest(only_error) == FreshnessThresholds(timedelta(hours=48), timedelta(hours=48))
+    assert thresholds_from_source(only_error) == FreshnessThresholds(timedelta(hours=48), timedelta(hours=48))
     with pytest.raises(ValueError, match=r"_gcp_billing_export__sources.yml.*warn_after.*'fortnight'"):
-        thresholds_from_manifest(manifest({"warn_after": {"count": 1, "period": "fortnight"}}))
+        thresholds_from_source(manifest({"warn_after": {"count": 1, "period": "fortnight"}}))
     with pytest.raises(ValueError, match="warn_after <= error_after"):
         FreshnessThresholds(timedelta(hours=10), timedelta(hours=5))
 
@@ -136,37 +122,21 @@ def test_dbt_empty_source_and_missing_result_are_said_in_words():
 
 # --------------------------------------------------------------------------- BigQuery, offline
 
-class _FakeBigQuery:
-    def __init__(self, rows=None, error=None):
-        self.rows, self.error, self.sql = rows, error, []
-
-    def query(self, sql):
-        self.sql.append(sql)
-        if self.error:
-            raise self.error
-        return self
-
-    def result(self):
-        return self.rows
+def test_bigquery_reads_the_export_table_in_place(bigquery_warehouse):
+    frame = pd.DataFrame({"newest_export_time": [pd.Timestamp(NEWEST)], "row_count": [42]})
+    export = "billing-project.billing_export.gcp_billing_export_resource_v1_0123AB_4567CD_89EF01"
+    warehouse, client = bigquery_warehouse({"max(export_time)": frame}, {export: []})
+    reading = read_newest_export_time(warehouse)
+    assert reading == ExportTimeReading(relation=f"`{export}`", row_count=42, newest_export_time=NEWEST)
+    # The same plain statement as on DuckDB, and valid BigQuery.
+    (query,) = [call[1] for call in client.calls if call[0] == "query"]
+    assert sqlglot.parse_one(query, read="bigquery").find(sqlglot.exp.Max) is not None
 
 
-def test_bigquery_reads_the_export_table_in_place():
-    relation = "`billing-project`.`billing_export`.`gcp_billing_export_resource_v1_0123AB_4567CD_89EF01`"
-    client = _FakeBigQuery(rows=[{"newest_export_time": NEWEST, "row_count": 42}])
-    reading = read_bigquery(client, relation)
-    assert reading == ExportTimeReading(relation=relation, row_count=42, newest_export_time=NEWEST)
-    # The same statement as on DuckDB, and valid BigQuery.
-    assert client.sql == [newest_export_time_sql(relation)]
-    parsed = sqlglot.parse_one(client.sql[0], read="bigquery")
-    assert parsed.find(sqlglot.exp.Max) is not None
-
-
-def test_bigquery_missing_table_is_a_clear_failure():
-    from google.api_core.exceptions import NotFound
-
-    client = _FakeBigQuery(error=NotFound("Not found: Table billing-project:billing_export.nope"))
-    with pytest.raises(WarehouseUnavailable, match="nope"):
-        read_bigquery(client, "`billing-project`.`billing_export`.`nope`")
+def test_bigquery_missing_table_is_a_clear_failure(bigquery_warehouse):
+    warehouse, _ = bigquery_warehouse()
+    with pytest.raises(WarehouseUnavailable, match="gcp_billing_export_resource_v1_0123AB.*does not exist.*CHARGEBACK_EXPORT"):
+        read_newest_export_time(warehouse)
 
 
 # --------------------------------------------------------------------------- the Dagster checks on a real warehouse
@@ -187,21 +157,20 @@ def _newest(path: Path) -> datetime:
     return newest.replace(tzinfo=timezone.utc)
 
 
-def _defs(path: Path, now: datetime | None = None) -> dg.Definitions:
-    checks = build_export_freshness_checks(thresholds=THRESHOLDS, clock=lambda: now, dbt_target="duckdb")
-    only = {
-        name: dg.define_asset_job(f"only_{name}", selection=dg.AssetSelection.checks(dg.AssetCheckKey(GCP_BILLING_EXPORT, name)))
-        for name in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK)
-    }
-    return dg.Definitions(
-        assets=[dg.AssetSpec(GCP_BILLING_EXPORT)],
-        asset_checks=checks,
-        jobs=[build_freshness_job(), *only.values()],
-        resources={
-            "warehouse": DuckDBWarehouse(path=str(path)),
-            "dbt": DbtCliResource(project_dir=dbt_project, target="duckdb"),
-        },
-    )
+@pytest.fixture
+def freshness_defs(resources_for):
+    """Definitions with the freshness checks on a warehouse file of the test's own, at a given now."""
+
+    def build(path: Path, now: datetime | None = None) -> dg.Definitions:
+        checks = build_export_freshness_checks(thresholds=THRESHOLDS, clock=lambda: now)
+        only = [dg.define_asset_job(f"only_{key.name}", selection=dg.AssetSelection.checks(key))
+                for key in FRESHNESS_CHECK_KEYS]
+        freshness = dg.define_asset_job(FRESHNESS_JOB, selection=dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS),
+                                        executor_def=dg.in_process_executor)
+        return dg.Definitions(assets=[dg.AssetSpec(GCP_BILLING_EXPORT)], asset_checks=checks,
+                              jobs=[freshness, *only], resources=resources_for(path))
+
+    return build
 
 
 def _evaluate(defs: dg.Definitions, check: str) -> dg.AssetCheckEvaluation:
@@ -212,9 +181,9 @@ def _evaluate(defs: dg.Definitions, check: str) -> dg.AssetCheckEvaluation:
     return evaluation
 
 
-def test_stalled_export_fails_with_the_figures(warehouse):
+def test_stalled_export_fails_with_the_figures(warehouse, freshness_defs):
     newest = _newest(warehouse)
-    evaluation = _evaluate(_defs(warehouse, now=newest + timedelta(hours=100)), EXPORT_TIME_CHECK)
+    evaluation = _evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=100)), EXPORT_TIME_CHECK)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     metadata = {key: value.value for key, value in evaluation.metadata.items()}
     assert metadata["newest_export_time"] == pytest.approx(newest.timestamp())
@@ -224,35 +193,35 @@ def test_stalled_export_fails_with_the_figures(warehouse):
     assert "stalled" in evaluation.description
 
 
-def test_late_export_warns_and_fresh_export_passes(warehouse):
+def test_late_export_warns_and_fresh_export_passes(warehouse, freshness_defs):
     newest = _newest(warehouse)
-    late = _evaluate(_defs(warehouse, now=newest + timedelta(hours=40)), EXPORT_TIME_CHECK)
+    late = _evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=40)), EXPORT_TIME_CHECK)
     assert not late.passed and late.severity == dg.AssetCheckSeverity.WARN
-    fresh = _evaluate(_defs(warehouse, now=newest + timedelta(hours=3)), EXPORT_TIME_CHECK)
+    fresh = _evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=3)), EXPORT_TIME_CHECK)
     assert fresh.passed
     assert fresh.metadata["lag_hours"].value == 3.0
 
 
-def test_empty_raw_table_and_missing_warehouse_fail_clearly(tmp_path):
+def test_empty_raw_table_and_missing_warehouse_fail_clearly(tmp_path, freshness_defs):
     empty = tmp_path / "empty.duckdb"
     with duckdb.connect(str(empty)) as con:
         ensure_raw_tables(con)
-    evaluation = _evaluate(_defs(empty, now=NEWEST), EXPORT_TIME_CHECK)
+    evaluation = _evaluate(freshness_defs(empty, now=NEWEST), EXPORT_TIME_CHECK)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "no rows" in evaluation.description
 
     missing = tmp_path / "never-created.duckdb"
-    evaluation = _evaluate(_defs(missing, now=NEWEST), EXPORT_TIME_CHECK)
+    evaluation = _evaluate(freshness_defs(missing, now=NEWEST), EXPORT_TIME_CHECK)
     assert not evaluation.passed and "does not exist" in evaluation.description
     assert not missing.exists()  # the check only reads: it must not create the warehouse
 
 
-def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch):
+def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch, freshness_defs):
     """The dbt path once, for real: dbt compares with the warehouse's clock (not injectable),
     so the expected status follows from the wall clock and the data's newest export_time."""
     monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(warehouse))  # what profiles.yml reads
     newest = _newest(warehouse)
-    evaluation = _evaluate(_defs(warehouse, now=NEWEST), DBT_SOURCE_CHECK)
+    evaluation = _evaluate(freshness_defs(warehouse, now=NEWEST), DBT_SOURCE_CHECK)
     age = datetime.now(timezone.utc) - newest
     expected = "error" if age > THRESHOLDS.error_after else "warn" if age > THRESHOLDS.warn_after else "pass"
     assert evaluation.metadata["dbt_status"].value == expected
@@ -261,12 +230,11 @@ def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch)
     assert evaluation.metadata["criteria"].value["error_after"] == {"count": 72, "period": "hour"}
 
 
-def test_cli_report_prints_each_check_and_fails_on_error(tmp_path):
+def test_cli_report_prints_each_check_and_fails_on_error(tmp_path, freshness_defs):
     lines: list[str] = []
     # No warehouse at all: both checks fail with ERROR without running dbt, and the command says so.
-    status = report_export_freshness(
-        dg.DagsterInstance.ephemeral(), print_fn=lines.append, defs=_defs(tmp_path / "none.duckdb", now=NEWEST)
-    )
+    status = report_export_freshness(freshness_defs(tmp_path / "none.duckdb", now=NEWEST),
+                                     dg.DagsterInstance.ephemeral(), print_fn=lines.append)
     assert status == 1
     assert [line.split(":")[0] for line in lines] == [
         f"[chargeback] freshness {EXPORT_TIME_CHECK}", f"[chargeback] freshness {DBT_SOURCE_CHECK}"
@@ -282,22 +250,22 @@ def test_definitions_run_the_checks_hourly_in_their_own_job():
     graph = defs.resolve_asset_graph()
     assert {dg.AssetCheckKey(GCP_BILLING_EXPORT, n) for n in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK)} <= set(graph.asset_check_keys)
     nodes = {job: set(defs.resolve_job_def(job).graph.node_names())
-             for job in (FRESHNESS_JOB_NAME, "ingest_gcp_job", "build_job", "daily_chargeback_job")}
-    assert any(EXPORT_TIME_CHECK in n for n in nodes[FRESHNESS_JOB_NAME])
-    assert any(DBT_SOURCE_CHECK in n for n in nodes[FRESHNESS_JOB_NAME])
+             for job in (FRESHNESS_JOB, "ingest_gcp_job", "build_job", "daily_chargeback_job")}
+    assert any(EXPORT_TIME_CHECK in n for n in nodes[FRESHNESS_JOB])
+    assert any(DBT_SOURCE_CHECK in n for n in nodes[FRESHNESS_JOB])
     # Not after every ingestion, and never beside dbt's writes in one run.
     for job in ("ingest_gcp_job", "build_job", "daily_chargeback_job"):
         assert not any("freshness" in n for n in nodes[job]), job
     # In-process: the two checks one after the other, never two DuckDB handles at once.
-    assert defs.resolve_job_def(FRESHNESS_JOB_NAME).executor_def.name == "in_process"
+    assert defs.resolve_job_def(FRESHNESS_JOB).executor_def.name == "in_process"
     schedule = defs.resolve_schedule_def("gcp_export_freshness_schedule")
-    assert schedule.job_name == FRESHNESS_JOB_NAME
+    assert schedule.job_name == FRESHNESS_JOB
     assert schedule.cron_schedule == "20 * * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_schedule_skips_while_the_warehouse_is_being_written():
-    schedule = build_freshness_schedule(build_freshness_job())
+    schedule = build_freshness_schedule(skip_while_writing=True)
     with dg.instance_for_test() as instance:
         assert isinstance(schedule(dg.build_schedule_context(instance=instance)), dg.RunRequest)
         instance.add_run(DagsterRun(job_name="build_job", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED))
@@ -305,25 +273,27 @@ def test_schedule_skips_while_the_warehouse_is_being_written():
         assert isinstance(skipped, dg.SkipReason) and "build_job" in skipped.skip_message
 
 
-def test_busy_warehouse_is_retried_then_reported_not_called_stale(warehouse, tmp_path):
-    """Another process writing (an ingestion, dbt) holds DuckDB's lock: the read waits, then fails
-    with DuckDB's reason; it never turns a busy warehouse into a stale-data verdict."""
+def test_busy_warehouse_is_waited_for_not_called_stale(warehouse, tmp_path, resources_for):
+    """Another process writing (an ingestion, dbt) holds DuckDB's lock: the read waits for it, with
+    the warehouse resource's one lock-wait policy, and reads the data once the writer is gone."""
     import subprocess
     import sys
-
-    from orchestration.freshness import read_duckdb
+    import time
 
     busy = tmp_path / "busy.duckdb"
     busy.write_bytes(warehouse.read_bytes())
     writer = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys, time; con = duckdb.connect({str(busy)!r}); print('open', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", f"import duckdb, time; con = duckdb.connect({str(busy)!r}); print('open', flush=True); "
+                               "time.sleep(3)"],
         stdout=subprocess.PIPE, text=True,
     )
     try:
         assert writer.stdout.readline().strip() == "open"
-        with pytest.raises(duckdb.IOException, match="lock"):
-            read_duckdb(busy, attempts=2, wait_seconds=0.1)
+        started = time.monotonic()
+        reading = read_newest_export_time(resources_for(busy)["warehouse"])
+        waited = time.monotonic() - started
     finally:
         writer.kill()
         writer.wait()
-    assert read_duckdb(busy).row_count > 0  # once the writer is gone
+    assert reading.row_count > 0 and reading.newest_export_time is not None
+    assert waited > 1, "the read did not wait for the writer's lock"

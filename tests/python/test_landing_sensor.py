@@ -9,14 +9,13 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.environment import current_environment
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import gcp_billing_export
 
 
 @pytest.fixture()
 def landing() -> Path:
-    landing = current_environment().landing_dir
+    landing = Path(defs.resources["landing_folder"].path)
     shutil.rmtree(landing, ignore_errors=True)
     generate_gcp_export(landing, rows=1500, seed=5, months=1)
     yield landing
@@ -26,7 +25,9 @@ def landing() -> Path:
 def _evaluate(cursor=None):
     sensor = defs.resolve_sensor_def("gcp_landing_folder_sensor")
     with dg.instance_for_test() as instance:
-        return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
+        context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                          resources={"landing_folder": defs.resources["landing_folder"]})
+        return sensor.evaluate_tick(context)
 
 
 def _paths(request: dg.RunRequest) -> list[str]:
@@ -58,6 +59,6 @@ def test_a_changed_extract_runs_again(landing):
 
 
 def test_missing_landing_folder_is_a_skip():
-    shutil.rmtree(current_environment().landing_dir, ignore_errors=True)
+    shutil.rmtree(defs.resources["landing_folder"].path, ignore_errors=True)
     result = _evaluate()
     assert not result.run_requests and "does not exist" in result.skip_message

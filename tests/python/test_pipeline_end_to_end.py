@@ -11,17 +11,21 @@ import duckdb
 import pytest
 
 from orchestration.cli import run_job
-from orchestration.environment import current_environment
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT, ingestion_run_config
 from orchestration.reporting import attribution_accuracy, last_complete_invoice_month, render_report
+from orchestration.settings import Settings
 
 MARTS = ["fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
          "fct_unattributed_costs", "dim_teams"]
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True)
+
+
 def _query(sql: str, params=None):
-    with duckdb.connect(str(current_environment().duckdb_path), read_only=True) as con:
+    with _connect() as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -92,7 +96,7 @@ def test_every_line_item_has_one_team_and_phase_with_a_method(built):
 
 
 def test_attribution_against_ground_truth(built):
-    with duckdb.connect(str(current_environment().duckdb_path), read_only=True) as con:
+    with _connect() as con:
         accuracy = attribution_accuracy(con, built / "ground_truth")
     assert accuracy.unmatched_line_items == 0, "line_item_id differs between the generator and dbt"
     # The demo configuration (aliases, virtual-tag rules, ancestor mapping) attributes the
@@ -101,10 +105,10 @@ def test_attribution_against_ground_truth(built):
 
 
 def test_report_prints_the_last_complete_month(built):
-    with duckdb.connect(str(current_environment().duckdb_path), read_only=True) as con:
+    with _connect() as con:
         month = last_complete_invoice_month(con)
+        report = render_report(con, built / "ground_truth")
     assert month == "2026-09"
-    report = render_report(current_environment().duckdb_path, built / "ground_truth")
     assert "Chargeback for invoice month 2026-09" in report
     assert "Tag coverage" in report and "correct team" in report
 
@@ -118,13 +122,16 @@ def test_loading_and_building_again_changes_nothing(built):
 
 def test_every_dbt_test_ran_as_a_passing_asset_check(built):
     from orchestration.definitions import defs
-    from orchestration.freshness import freshness_check_keys
+    from orchestration.freshness.asset_checks import FRESHNESS_CHECK_KEYS
 
     # Every check the build runs; the export's freshness checks have their own hourly job
     # (and would rightly fail on this historical data: test_freshness.py covers them).
-    check_keys = list(defs.resolve_asset_graph().asset_check_keys - set(freshness_check_keys()))
-    conservation = dg.AssetCheckKey(dg.AssetKey(["fct_chargeback_monthly"]), "assert_gcp_cost_conserved")
-    assert conservation in check_keys
+    check_keys = list(defs.resolve_asset_graph().asset_check_keys - set(FRESHNESS_CHECK_KEYS))
+    conservation = {dg.AssetCheckKey(dg.AssetKey([model]), name) for model, name in (
+        ("int_cost_groups", "cost_groups_conserve_gcp_export_money"),
+        ("fct_cost_line_items", "line_items_conserve_gcp_export_money"),
+        ("fct_chargeback_monthly", "chargeback_monthly_conserves_gcp_export_money"))}
+    assert conservation <= set(check_keys)
     with dg.DagsterInstance.get() as instance:
         latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
     assert set(latest) == set(check_keys), "some checks never ran"

@@ -1,11 +1,11 @@
-"""Where the data-quality checks sit in the jobs: the gates run before what they protect."""
+"""Where the checks sit in the jobs: the gates run before what they protect."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from orchestration.definitions import defs
-from orchestration.quality.checks import QUALITY_CHECK_KEYS
+from orchestration.quality.gx_checks import QUALITY_CHECK_KEYS
 
 
 def _upstream_nodes(job: dg.JobDefinition, node_name: str) -> set[str]:
@@ -18,26 +18,28 @@ def test_every_quality_check_is_defined():
     assert set(QUALITY_CHECK_KEYS) <= set(defs.resolve_asset_graph().asset_check_keys)
 
 
-def test_build_job_runs_the_gates_before_what_they_protect():
+def test_build_job_runs_the_schema_gate_before_dbt_and_the_coverage_checks_after():
     job = defs.resolve_job_def("build_job")
     nodes = {node.name for node in job.graph.nodes}
     schema_gate = "gcp_billing_export__detailed_usage_cost_gx_export_schema"
-    money_gate = "int_cost_groups_gx_money_conserved_before_marts"
-    assert {schema_gate, money_gate, "chargeback_dbt_models", "chargeback_dbt_marts", "gx_mart_checks"} <= nodes
-    # Blocking checks: dbt waits for the export's schema, the marts wait for the money.
-    assert schema_gate in _upstream_nodes(job, "chargeback_dbt_models")
-    assert money_gate in _upstream_nodes(job, "chargeback_dbt_marts")
-    assert "chargeback_dbt_models" in _upstream_nodes(job, money_gate)
-    assert "chargeback_dbt_marts" in _upstream_nodes(job, "gx_mart_checks")
+    assert {schema_gate, "chargeback_dbt", "gx_coverage_checks"} <= nodes
+    # A blocking check: dbt waits for the export's schema.
+    assert schema_gate in _upstream_nodes(job, "chargeback_dbt")
+    assert "chargeback_dbt" in _upstream_nodes(job, "gx_coverage_checks")
+
+
+def test_the_money_gate_is_a_blocking_dbt_test_on_the_cost_groups():
+    """dbt build builds nothing downstream of a failing error-severity test; dagster-dbt shows
+    it as a blocking check of int_cost_groups. No second query of the money in Python."""
+    graph = defs.resolve_asset_graph()
+    gate = dg.AssetCheckKey(dg.AssetKey(["int_cost_groups"]), "cost_groups_conserve_gcp_export_money")
+    assert gate in graph.asset_check_keys
+    spec = next(spec for spec in defs.resolve_assets_def(dg.AssetKey(["int_cost_groups"])).check_specs
+                if spec.key == gate)
+    assert spec.blocking
+    assert not any("money" in key.name for key in QUALITY_CHECK_KEYS)
 
 
 def test_ingestion_does_not_run_the_schema_gate():
     nodes = {node.name for node in defs.resolve_job_def("ingest_gcp_job").graph.nodes}
     assert nodes == {"gcp_billing_export__detailed_usage_cost"}
-
-
-def test_marts_step_holds_the_line_items_and_what_is_built_from_them():
-    marts = {key.to_user_string() for key in defs.resolve_assets_def(dg.AssetKey(["fct_chargeback_monthly"])).keys}
-    assert {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
-            "fct_unattributed_costs"} <= marts
-    assert "dim_teams" not in marts and "int_cost_groups" not in marts and "int_cost_groups_allocated" in marts

@@ -1,0 +1,114 @@
+"""Where this deployment reads and writes, read from the environment once.
+
+Each fact has one home:
+- the warehouse connection (the dbt target, the DuckDB file, the BigQuery project, the marts
+  dataset and location) is configured in profiles.yml, from ``CHARGEBACK_*`` environment variables.
+  dbt reads it, and so does `Settings.from_env`, rendering the same file with the same
+  environment, so dbt and the Python code cannot point at different warehouses;
+- where the GCP export is (``CHARGEBACK_EXPORT_PROJECT``, ``_DATASET``, ``_TABLE``) and where each
+  model lands are dbt's to say: the dbt source and the models' schemas. Python reads them from
+  the manifest, prepared for these settings (orchestration/transform/project.py);
+- the landing folder the sensor watches is Python's alone (``CHARGEBACK_LANDING_DIR``).
+
+Relative paths are relative to the project folder, where dbt runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROFILES_PATH = PROJECT_ROOT / "profiles.yml"
+PROFILE_NAME = "ai_chargeback"
+TARGETS = ("duckdb", "bigquery")
+
+# Every variable the project reads starts with this: profiles.yml, the dbt source, and this module.
+ENV_PREFIX = "CHARGEBACK_"
+DEFAULT_LANDING_DIR = "data/landing/gcp"
+
+
+class SettingsError(ValueError):
+    """The environment names an impossible deployment (an unknown target, a missing project)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str
+    """The dbt target, `duckdb` (embedded, local) or `bigquery` (production)."""
+    landing_dir: Path
+    duckdb_path: Path | None = None
+    duckdb_config: Mapping[str, Any] = field(default_factory=dict)
+    """DuckDB settings of the profile (memory_limit, TimeZone, ...), for every Python connection too."""
+    bigquery_project: str | None = None
+    bigquery_dataset: str | None = None
+    """The dataset the marts land in; other layers go to `<dataset>_<layer>` beside it."""
+    bigquery_location: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """The CHARGEBACK_* variables as read: dbt reads them too, so the manifest depends on them."""
+
+    @property
+    def is_local(self) -> bool:
+        return self.target == "duckdb"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        profile = render_profile(env)
+        target, output = profile["target"], profile["output"]
+        common = {
+            "target": target,
+            "landing_dir": _project_path(env.get(f"{ENV_PREFIX}LANDING_DIR") or DEFAULT_LANDING_DIR),
+            "environment": {name: value for name, value in sorted(env.items()) if name.startswith(ENV_PREFIX)},
+        }
+        if target == "duckdb":
+            return cls(**common, duckdb_path=_project_path(output["path"]),
+                       duckdb_config=dict(output.get("settings") or {}))
+        return cls(**common, bigquery_project=output["project"], bigquery_dataset=output["dataset"],
+                   bigquery_location=output.get("location"))
+
+    def fingerprint(self) -> str:
+        """Changes when anything dbt reads from the environment changes (so does its manifest)."""
+        return hashlib.sha256(json.dumps(self.environment, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def render_profile(env: Mapping[str, str], path: Path = PROFILES_PATH) -> dict[str, Any]:
+    """profiles.yml's profile as dbt renders it in `env`: the target's name and its output.
+
+    Only `env_var(name[, default])` is available in the file, as in dbt (var() is not used there)."""
+    profile = yaml.safe_load(path.read_text())[PROFILE_NAME]
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in env:
+            return env[name]
+        if default is None:
+            raise SettingsError(f"{path.name} needs the environment variable {name}, which is not set")
+        return default
+
+    jinja = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+    def render(value: Any) -> Any:
+        if isinstance(value, str):
+            return jinja.from_string(value).render(env_var=env_var)
+        if isinstance(value, dict):
+            return {key: render(item) for key, item in value.items()}
+        return value
+
+    target = render(profile["target"])
+    if target not in profile["outputs"]:
+        raise SettingsError(f"CHARGEBACK_DBT_TARGET must be one of {', '.join(TARGETS)}, got {target!r}")
+    # Only the chosen output, as dbt does: the other one's variables need not be set.
+    return {"target": target, "output": render(profile["outputs"][target])}
+
+
+def _project_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
