@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.environment import current_environment
-from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
+from orchestration.ingestion.gcp_loader import LOAD_CONNECTION_CONFIG, GcpIngestionError, ingest_gcp_files
 from orchestration.resources import DuckDBWarehouse
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
@@ -32,8 +33,10 @@ def gcp_billing_export(
     context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [current_environment().landing_dir]
+    connection_config = {"memory_limit": warehouse.memory_limit, **LOAD_CONNECTION_CONFIG}
     try:
-        results = ingest_gcp_files(Path(warehouse.path), paths, memory_limit=warehouse.memory_limit)
+        with duckdb.connect(warehouse.path, config=connection_config) as con:
+            results = ingest_gcp_files(con, paths)
     except GcpIngestionError as exc:
         # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
         # in `chargeback ingest`) rather than "error occurred while executing op", and the place

@@ -37,7 +37,7 @@ from orchestration.freshness import (
 )
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
-from orchestration.ingestion.gcp_loader import ensure_raw_tables, ingest_gcp_files
+from orchestration.ingestion.gcp_loader import ensure_raw_tables
 from orchestration.resources import DuckDBWarehouse
 from orchestration.transform.project import dbt_project
 
@@ -172,12 +172,12 @@ def test_bigquery_missing_table_is_a_clear_failure():
 # --------------------------------------------------------------------------- the Dagster checks on a real warehouse
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
+def warehouse(ingest, tmp_path_factory) -> Path:
     """A small generated month (July 2026), ingested the way the ingestion asset does it."""
     work = tmp_path_factory.mktemp("freshness")
     generate_gcp_export(work / "export", rows=300, seed=5, start=date(2026, 7, 1), months=1)
     path = work / "warehouse.duckdb"
-    ingest_gcp_files(path, [work / "export"])
+    ingest(path, [work / "export"])
     return path
 
 
