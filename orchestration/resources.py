@@ -12,7 +12,7 @@ warehouse in Python is the client each one needs.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +86,11 @@ class DuckDBWarehouse(Warehouse):
         return f"the warehouse file {self.path}"
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[Any]:
+    def connection(self, extra_settings: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """A read-write connection (waiting for another process's lock), with the profile's
+        settings and any `extra_settings` of the caller's (e.g. the loader's) applied."""
         with self.duckdb.get_connection() as con:
-            for name, value in self.settings.items():
+            for name, value in {**self.settings, **(extra_settings or {})}.items():
                 con.execute(f"set {name} = {_sql_literal(value)}")
             yield con
 

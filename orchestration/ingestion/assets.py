@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
+from orchestration.ingestion.gcp_loader import LOAD_CONNECTION_CONFIG, GcpIngestionError, RawTables, ingest_gcp_files
 from orchestration.resources import DuckDBWarehouse, LandingFolder
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
@@ -32,8 +32,10 @@ def gcp_billing_export(
     landing_folder: LandingFolder,
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [Path(landing_folder.path)]
+    export = warehouse.export()  # where the dbt source reads it
     try:
-        results = ingest_gcp_files(warehouse.path, paths, memory_limit=warehouse.settings["memory_limit"])
+        with warehouse.connection(LOAD_CONNECTION_CONFIG) as con:
+            results = ingest_gcp_files(con, paths, RawTables(export.schema, export.identifier))
     except GcpIngestionError as exc:
         # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
         # in `chargeback ingest`) rather than "error occurred while executing op", and the place

@@ -4,59 +4,75 @@ The export is append-only; what can arrive twice is an export day. One ingestion
 extract (the shard files of one folder). In one transaction it replaces every earlier row
 with the same (billing_account_id, export day) as its new rows, then inserts them. A file
 already loaded whose rows are still live is skipped. See PRODUCT.md, "Loading semantics".
+
+The load path: discover the extracts, then per extract stage its rows (gcp_readers), check
+them, drop what a newer extract already covers, replace, insert and log. When DuckDB refuses
+a file, gcp_diagnostics says where and why (GcpIngestionError).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
-import json
 import logging
-import math
-import re
 import uuid
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import orjson
 
 from . import gcp_schema as schema
+from .gcp_diagnostics import GcpIngestionError, diagnose
+from .gcp_readers import (
+    NDJSON_SUFFIXES,
+    PARQUET_SUFFIXES,
+    ExportFile,
+    ndjson_select,
+    parquet_select,
+)
+
+__all__ = ["LOAD_CONNECTION_CONFIG", "GcpIngestionError", "IngestionResult", "RawTables", "discover_extracts",
+           "ensure_raw_tables", "ingest_gcp_files"]
 
 log = logging.getLogger(__name__)
 
-RAW = f"{schema.RAW_SCHEMA}.{schema.RAW_TABLE}"
-LOG = f"{schema.RAW_SCHEMA}.{schema.LOG_TABLE}"
 # One extract's rows, read and checked before they replace anything (temporary, per connection).
 INCOMING = "gcp_incoming_extract"
 
-NDJSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
-PARQUET_SUFFIXES = (".parquet",)
 EXPORT_TABLE_PREFIX = "gcp_billing_export_resource_v1_"
+
+# Settings of the connection the loader is given, for big extracts (with a memory_limit of the
+# caller's choosing). What is loaded does not depend on them; the memory and the writes do.
+LOAD_CONNECTION_CONFIG = {
+    # Rows need no order in the raw table; dropping it lets DuckDB stream with less memory.
+    "preserve_insertion_order": False,
+    # Checkpoint less often while an extract loads (DuckDB's default is 16 MiB of WAL).
+    "checkpoint_threshold": "1GB",
+}
+
+@dataclass(frozen=True)
+class RawTables:
+    """Where the loader writes: the export table the dbt source reads (its schema and name come
+    from the manifest: CHARGEBACK_EXPORT_DATASET and _TABLE, raw.gcp_billing_export_resource_v1 by
+    default) and, beside it, the ingestion log."""
+
+    schema: str
+    export_table: str
+
+    @property
+    def export(self) -> str:
+        return f"{schema.quote(self.schema)}.{schema.quote(self.export_table)}"
+
+    @property
+    def log(self) -> str:
+        return f"{schema.quote(self.schema)}.{schema.quote(schema.LOG_TABLE)}"
+
 
 # Unknown keys are looked for in this many lines per file: a full second pass would cost
 # about as much as the load itself, and a new column appears on every row.
 UNKNOWN_KEY_SAMPLE_LINES = 1000
-
-# Longest NDJSON line (one export row) the reader is sure to take: DuckDB's own default, made
-# explicit so that the diagnosis can name a line beyond it (DuckDB's buffer actually takes up to
-# about twice this, so a longer line only may fail). A real row is a few KB (GCP allows 64 labels
-# per resource); 16 MiB is about 400,000 labels. Raising it grows every reader buffer.
-MAX_LINE_BYTES = 16 * 1024 * 1024
-
-
-class GcpIngestionError(Exception):
-    """A file that cannot be loaded; says where (file, 1-based line or parquet row, field)."""
-
-    def __init__(self, message: str, *, file: Path | None = None,
-                 line: int | None = None, field: str | None = None) -> None:
-        super().__init__(message)
-        self.file, self.line, self.field = file, line, field
 
 
 @dataclass(frozen=True)
@@ -73,17 +89,6 @@ class IngestionResult:
     # (billing account, export day) of the extract that an extract loaded before covers further
     # (a later export_time): not loaded, so an older extract never replaces a newer one.
     superseded: tuple[tuple[str, dt.date], ...] = ()
-
-
-@dataclass(frozen=True)
-class _File:
-    path: Path
-    sha256: str
-    bytes: int
-
-    @property
-    def is_parquet(self) -> bool:
-        return self.path.name.endswith(PARQUET_SUFFIXES)
 
 
 # --------------------------------------------------------------------------- discovery
@@ -123,26 +128,25 @@ def discover_extracts(paths: Sequence[Path]) -> list[list[Path]]:
 
 # --------------------------------------------------------------------------- entry points
 
-def ingest_gcp_files(db_path: Path, paths: Sequence[Path], memory_limit: str = "3GB") -> list[IngestionResult]:
-    """Load every extract found in `paths`, each in its own transaction."""
-    con = duckdb.connect(str(db_path), config={
-        "memory_limit": memory_limit,
-        # Rows need no order in the raw table; dropping it lets DuckDB stream with less memory.
-        "preserve_insertion_order": False,
-        "checkpoint_threshold": "1GB",
-    })
-    try:
-        ensure_raw_tables(con)
-        return [_ingest_extract(con, group) for group in discover_extracts(paths)]
-    finally:
-        con.close()
+def ingest_gcp_files(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], tables: RawTables) -> list[IngestionResult]:
+    """Load every extract found in `paths` into `tables` through `con`, each in its own transaction.
+
+    `con` is a read-write connection to the warehouse, not inside a transaction (each extract
+    commits or rolls back its own); whoever opened it closes it. What is loaded does not depend
+    on its settings; for big extracts open it with LOAD_CONNECTION_CONFIG and a memory_limit.
+    A refused extract raises GcpIngestionError after its rollback: the extracts before it stay
+    loaded, and the connection can be used again.
+    """
+    ensure_raw_tables(con, tables)
+    return [_ingest_extract(con, group, tables) for group in discover_extracts(paths)]
 
 
-def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection, tables: RawTables) -> None:
+    """Create the raw export table and the ingestion log if they are not there."""
     columns = ",\n  ".join(f"{schema.quote(n)} {t}" for n, t in schema.raw_columns())
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.RAW_SCHEMA}")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {RAW} (\n  {columns}\n)")
-    con.execute(f"""CREATE TABLE IF NOT EXISTS {LOG} (
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.quote(tables.schema)}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {tables.export} (\n  {columns}\n)")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {tables.log} (
         ingestion_id VARCHAR, extract VARCHAR, file VARCHAR, sha256 VARCHAR, bytes BIGINT,
         row_count BIGINT, billing_account_ids VARCHAR[], export_dates DATE[],
         rows_replaced BIGINT, unknown_fields VARCHAR[], status VARCHAR, loaded_at TIMESTAMP)""")
@@ -150,28 +154,28 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 # --------------------------------------------------------------------------- one ingestion
 
-def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> IngestionResult:
+def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path], tables: RawTables) -> IngestionResult:
     files = [_fingerprint(p) for p in paths]
     ingestion_id = f"gcp-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
     con.begin()
     try:
-        live = _live_copies(con, files)
+        live = _live_copies(con, files, tables)
         new = _first_of_each_sha([f for f in files if f.sha256 not in live])
         skipped = [f for f in files if f not in new]
         # The extract is read into a temporary table first, so that checks, statistics and the
         # keys to replace look at its rows only, never at the whole (growing) raw table.
-        _stage_rows(con, ingestion_id, new)
+        _stage_rows(con, ingestion_id, new, tables)
         _check_staged_rows(con, new)
         staged = dict(con.execute(f"SELECT _source_file, count(*) FROM {INCOMING} GROUP BY 1").fetchall())
-        superseded = _drop_superseded(con, kept=list(live.values()))
+        superseded = _drop_superseded(con, tables, kept=list(live.values()))
         stats = _file_stats(con)
         keys = sorted({(account, day) for _, accounts, days in stats.values()
                        for account in accounts for day in days})
-        rows_replaced = _replace_earlier_rows(con, ingestion_id, keys, kept=list(live.values()))
-        con.execute(f"INSERT INTO {RAW} SELECT * FROM {INCOMING}")
+        rows_replaced = _replace_earlier_rows(con, tables, keys, kept=list(live.values()))
+        con.execute(f"INSERT INTO {tables.export} SELECT * FROM {INCOMING}")
         con.execute(f"DROP TABLE {INCOMING}")
         unknown = {f.path: _unknown_fields(con, f) for f in new}
-        _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged)
+        _write_log(con, tables, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged)
         con.commit()
     except BaseException:
         con.rollback()
@@ -197,38 +201,38 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Ingest
     return result
 
 
-def _fingerprint(path: Path) -> _File:
+def _fingerprint(path: Path) -> ExportFile:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
-    return _File(path, digest.hexdigest(), path.stat().st_size)
+    return ExportFile(path, digest.hexdigest(), path.stat().st_size)
 
 
-def _live_copies(con: duckdb.DuckDBPyConnection, files: list[_File]) -> dict[str, tuple[str, str]]:
+def _live_copies(con: duckdb.DuckDBPyConnection, files: list[ExportFile], tables: RawTables) -> dict[str, tuple[str, str]]:
     """sha256 -> (ingestion_id, file) of an earlier load of the same bytes whose rows are live."""
     seen = con.execute(f"""
-        SELECT sha256, ingestion_id, file FROM {LOG}
+        SELECT sha256, ingestion_id, file FROM {tables.log}
         WHERE status = 'loaded' AND list_contains(?, sha256)""", [[f.sha256 for f in files]]).fetchall()
     live: dict[str, tuple[str, str]] = {}
     # Only files loaded before are looked up in the raw table (usually none are).
     for sha, ingestion_id, file in seen:
         if sha not in live and con.execute(
-            f"SELECT 1 FROM {RAW} WHERE _ingestion_id = ? AND _source_file = ? LIMIT 1", [ingestion_id, file]
+            f"SELECT 1 FROM {tables.export} WHERE _ingestion_id = ? AND _source_file = ? LIMIT 1", [ingestion_id, file]
         ).fetchone():
             live[sha] = (ingestion_id, file)
     return live
 
 
-def _first_of_each_sha(files: list[_File]) -> list[_File]:
+def _first_of_each_sha(files: list[ExportFile]) -> list[ExportFile]:
     """The same bytes twice within one extract are loaded once."""
-    seen: dict[str, _File] = {}
+    seen: dict[str, ExportFile] = {}
     for f in files:
         seen.setdefault(f.sha256, f)
     return list(seen.values())
 
 
-def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str,
+def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, tables: RawTables,
                           keys: list[tuple[str, dt.date]], kept: list[tuple[str, str]]) -> int:
     """Delete earlier rows of the (account, export day) keys this ingestion brings.
 
@@ -243,12 +247,13 @@ def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str,
     params = [min(day for _, day in keys), max(day for _, day in keys)]
     params += [v for key in keys for v in key] + [v for pair in kept for v in pair]
     deleted = con.execute(f"""
-        DELETE FROM {RAW}
+        DELETE FROM {tables.export}
         WHERE _export_date BETWEEN ? AND ? AND ({key_clause}){keep_clause}""", params).fetchone()
     return int(deleted[0]) if deleted else 0
 
 
-def _drop_superseded(con: duckdb.DuckDBPyConnection, kept: list[tuple[str, str]]) -> list[tuple[str, dt.date]]:
+def _drop_superseded(con: duckdb.DuckDBPyConnection, tables: RawTables,
+                     kept: list[tuple[str, str]]) -> list[tuple[str, dt.date]]:
     """Drop the staged rows of each (account, export day) already loaded from a newer extract.
 
     The export is append-only, so a later extract of a day holds every row of an earlier one and
@@ -269,7 +274,7 @@ def _drop_superseded(con: duckdb.DuckDBPyConnection, kept: list[tuple[str, str]]
     params = [v for pair in kept for v in pair] + [min(days), max(days)] + [v for key in incoming for v in key]
     loaded: dict[tuple[str, dt.date], dt.datetime] = {}
     for account, day, is_kept, latest in con.execute(f"""
-            SELECT billing_account_id, _export_date, {kept_clause}, max(export_time) FROM {RAW}
+            SELECT billing_account_id, _export_date, {kept_clause}, max(export_time) FROM {tables.export}
             WHERE _export_date BETWEEN ? AND ? AND ({key_clause}) GROUP BY 1, 2, 3""", params).fetchall():
         if is_kept:
             incoming[(account, day)] = max(incoming[(account, day)], latest)
@@ -290,7 +295,7 @@ def _file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {file: (n, tuple(accounts), tuple(dates)) for file, n, accounts, dates in rows}
 
 
-def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged) -> None:
+def _write_log(con, tables, ingestion_id, new, skipped, stats, unknown, rows_replaced, staged) -> None:
     """One row per file. A skipped file loads nothing, so its row_count is 0; a file whose rows
     were all of superseded days is `skipped_superseded` (not live, so looked at again next time)."""
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -303,73 +308,29 @@ def _write_log(con, ingestion_id, new, skipped, stats, unknown, rows_replaced, s
     for f in skipped:
         rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, 0,
                      [], [], rows_replaced, [], "skipped_duplicate", loaded_at))
-    con.executemany(f"INSERT INTO {LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(f"INSERT INTO {tables.log} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-# --------------------------------------------------------------------------- fast path
+# --------------------------------------------------------------------------- staging and checking
 
-def _stage_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[_File]) -> None:
+def _stage_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[ExportFile], tables: RawTables) -> None:
     """Read all rows of the files into the temporary INCOMING table with DuckDB's readers;
     on failure, say where and why."""
-    con.execute(f"CREATE TEMP TABLE {INCOMING} AS SELECT * FROM {RAW} LIMIT 0")
+    con.execute(f"CREATE TEMP TABLE {INCOMING} AS SELECT * FROM {tables.export} LIMIT 0")
     # A 0-byte file is an empty extract shard: 0 rows, nothing for a reader to open.
     readable = [f for f in files if f.bytes > 0]
     ndjson = [f for f in readable if not f.is_parquet]
     parquet = [f for f in readable if f.is_parquet]
-    for batch, select in ((ndjson, _ndjson_select), (parquet, _parquet_select)):
+    for batch, select in ((ndjson, ndjson_select), (parquet, parquet_select)):
         if not batch:
             continue
         try:
             con.execute(f"INSERT INTO {INCOMING} {select(con, batch)}", [ingestion_id])
         except duckdb.Error as exc:
-            raise _diagnose(batch, exc) from exc
+            raise diagnose(batch, exc) from exc
 
 
-def _ndjson_select(con: duckdb.DuckDBPyConnection, files: list[_File]) -> str:
-    # One reader over all shards so DuckDB decompresses them in parallel. The folder names
-    # look like hive partitions (export_date=...), which must not become columns.
-    source = (f"read_json({_sql_list(files)}, format='newline_delimited', "
-              f"columns={schema.duckdb_struct_literal(schema.json_read_columns())}, "
-              f"filename=true, hive_partitioning=false, "
-              f"maximum_object_size={MAX_LINE_BYTES})")
-    exprs = [schema.normalize_sql(f, schema.quote(f["name"]), schema.parse_timestamp_sql)
-             for f in schema.fields()]
-    return _select(exprs, source)
-
-
-def _parquet_select(con: duckdb.DuckDBPyConnection, files: list[_File]) -> str:
-    """Columns by name, cast to the canonical types; absent columns are NULL."""
-    source = (f"read_parquet({_sql_list(files)}, union_by_name=true, "
-              f"filename=true, hive_partitioning=false)")
-    present = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall())
-    exprs = [_parquet_column_sql(f, present.get(f["name"])) for f in schema.fields()]
-    return _select(exprs, source)
-
-
-def _parquet_column_sql(field: dict, source_type: str | None) -> str:
-    name, target = schema.quote(field["name"]), schema.duckdb_type(field)
-    if source_type is None:
-        return f"CAST(NULL AS {target})"
-    if field["type"] == "TIMESTAMP" and source_type == "TIMESTAMP WITH TIME ZONE":
-        return schema.utc_from_timestamptz_sql(name)
-    if field["type"] == "TIMESTAMP" and source_type == "VARCHAR":
-        return schema.parse_timestamp_sql(name)
-    return schema.normalize_sql(field, f"CAST({name} AS {target})", lambda e: e)
-
-
-def _select(exprs: list[str], source: str) -> str:
-    names = [schema.quote(f["name"]) for f in schema.fields()]
-    converted = ",\n  ".join(f"{e} AS {n}" for e, n in zip(exprs, names))
-    # _export_date is BigQuery's _PARTITIONTIME day: the UTC date of export_time.
-    return (f"SELECT {', '.join(names)}, CAST(export_time AS DATE), ?, filename FROM "
-            f"(SELECT\n  {converted},\n  filename\nFROM {source})")
-
-
-def _sql_list(files: list[_File]) -> str:
-    return "[" + ", ".join("'" + str(f.path).replace("'", "''") + "'" for f in files) + "]"
-
-
-def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
+def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[ExportFile]) -> None:
     """Refuse what the readers let through but the marts cannot use: a row without a required
     field (schema.REQUIRED_FIELDS), or a FLOAT that is NaN or infinite ("NaN", "Infinity" and
     1e999 all read as DOUBLE). One pass over the staged rows; the diagnosis then names the line."""
@@ -380,197 +341,12 @@ def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[_File]) -> No
         WHERE {" OR ".join(missing + non_finite)}""").fetchall()
     if bad:
         bad_files = {b[0] for b in bad}
-        raise _diagnose([f for f in files if str(f.path) in bad_files], None)
-
-
-# --------------------------------------------------------------------------- diagnostics
-
-def _diagnose(files: list[_File], exc: duckdb.Error | None) -> GcpIngestionError:
-    """Find the first bad line/field of the failing files in Python, for a clear message."""
-    message = str(exc) if exc else ""
-    # The file DuckDB names is checked first; the others only if it shows no problem.
-    ordered = sorted(files, key=lambda f: str(f.path) not in message)
-    for f in ordered:
-        error = _diagnose_parquet(f) if f.is_parquet else _diagnose_ndjson(f.path)
-        if error:
-            return error
-    named = next((f.path for f in ordered if str(f.path) in message), None)
-    where = named.name if named else ", ".join(f.path.name for f in files)
-    return GcpIngestionError(f"{where}: {message or 'rows without required fields'}", file=named)
-
-
-def _open_lines(path: Path) -> Iterator[bytes]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        yield from fh
-
-
-def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
-    line_no = 0
-    try:
-        for line_no, line in enumerate(_open_lines(path), start=1):
-            if len(line) > MAX_LINE_BYTES:
-                return _error(path, line_no, None, f"a line of {len(line):,} bytes; rows longer than "
-                              f"{MAX_LINE_BYTES:,} bytes may not load")
-            if not line.strip():
-                continue
-            try:
-                row = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                # NaN, Infinity and 1e999 are not JSON, but Python's lenient parser reads them:
-                # then the row check can name the field that holds one.
-                try:
-                    lenient = json.loads(line)
-                except ValueError:
-                    lenient = None
-                problem = _row_problem(lenient) if isinstance(lenient, dict) else None
-                if problem:
-                    return _error(path, line_no, *problem)
-                return _error(path, line_no, None, f"invalid JSON ({exc})")
-            if not isinstance(row, dict):
-                return _error(path, line_no, None, "expected a JSON object")
-            problem = _row_problem(row)
-            if problem:
-                return _error(path, line_no, *problem)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        return _error(path, line_no + 1, None, f"truncated or corrupt gzip ({exc})")
-    return None
-
-
-def _row_problem(row: dict) -> tuple[str, str] | None:
-    """(field, message) of the first value not matching the schema, or a missing identity."""
-    for field in schema.fields():
-        problem = _value_problem(field, row.get(field["name"]), field["name"])
-        if problem:
-            return problem
-    for name in schema.REQUIRED_FIELDS:
-        value: Any = row
-        for part in name.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value is None:
-            why = "to place the row in an export day" if name in schema.IDENTITY_FIELDS else "to charge the row back"
-            return name, f"required {why}, but absent"
-    return None
-
-
-_TIMESTAMP_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?( UTC|Z|[+-]\d{2}(:?\d{2})?)?$")
-
-
-def _value_problem(field: dict, value: Any, path: str) -> tuple[str, str] | None:
-    if value is None:
-        return None
-    if schema.is_repeated(field):
-        if not isinstance(value, list):
-            return path, f"expected an array of {field['type']}, got {_show(value)}"
-        element = dict(field, mode="NULLABLE")
-        for i, item in enumerate(value):
-            problem = _value_problem(element, item, f"{path}[{i}]")
-            if problem:
-                return problem
-        return None
-    if field["type"] == "RECORD":
-        if not isinstance(value, dict):
-            return path, f"expected RECORD, got {_show(value)}"
-        for sub in field["fields"]:
-            problem = _value_problem(sub, value.get(sub["name"]), f"{path}.{sub['name']}")
-            if problem:
-                return problem
-        return None
-    if not _scalar_ok(field["type"], value):
-        if _non_finite(value):
-            return path, f"expected a finite {field['type']}, got {_show(value)} (NaN and infinity are not amounts)"
-        return path, f"expected {field['type']}, got {_show(value)}"
-    return None
-
-
-def _non_finite(value: Any) -> bool:
-    """NaN or infinite, as a JSON number (Python's parser) or as text ("NaN", "-Infinity", "inf")."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return False
-    try:
-        return not math.isfinite(float(value))
-    except (ValueError, OverflowError):
-        return False
-
-
-def _scalar_ok(bq_type: str, value: Any) -> bool:
-    """Mirrors what DuckDB's reader accepts, so the blamed line is the one it failed on."""
-    if bq_type == "STRING":
-        return not isinstance(value, (dict, list))
-    if bq_type == "BOOLEAN":
-        return isinstance(value, bool) or value in ("true", "false")
-    if bq_type == "TIMESTAMP":
-        return isinstance(value, str) and bool(_TIMESTAMP_RE.match(value)) and _valid_date(value)
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
-        return False
-    if isinstance(value, (int, float)):
-        return math.isfinite(value) and (bq_type != "NUMERIC" or abs(value) < 10 ** 29)
-    try:
-        number = Decimal(value.strip()) if bq_type == "NUMERIC" else Decimal(float(value))
-    except (InvalidOperation, ValueError):
-        return False
-    if bq_type == "NUMERIC":  # DECIMAL(38,9): 29 digits before the point
-        return number.is_finite() and abs(number) < Decimal(10) ** 29
-    return number.is_finite()  # NaN and infinity are not amounts
-
-
-def _valid_date(value: str) -> bool:
-    try:
-        dt.datetime.strptime(value[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return False
-    return True
-
-
-def _diagnose_parquet(f: _File) -> GcpIngestionError | None:
-    """Probe each column's cast alone to name the field; find the row of missing identities."""
-    con = duckdb.connect()
-    try:
-        source = f"read_parquet({_sql_list([f])}, file_row_number=true, hive_partitioning=false)"
-        present = dict(con.execute(
-            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall())
-        for field in schema.fields():
-            expr = _parquet_column_sql(field, present.get(field["name"]))
-            try:
-                con.execute(f"SELECT count({expr}) FROM {source}").fetchone()
-            except duckdb.Error as exc:
-                return _error(f.path, None, field["name"], f"cannot convert to {field['type']} ({exc})")
-        for field in schema.fields():
-            non_finite = schema.non_finite_sql(field, _parquet_column_sql(field, present.get(field["name"])))
-            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {non_finite}").fetchone() if non_finite else None
-            if row and row[0] is not None:
-                return _error(f.path, int(row[0]) + 1, field["name"], "expected finite numbers (NaN and infinity are not amounts)")
-        for name in schema.REQUIRED_FIELDS:
-            if name.split(".")[0] not in present:
-                return _error(f.path, None, name, "column absent; required in every row")
-            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.field_sql(name)} IS NULL").fetchone()
-            if row and row[0] is not None:
-                return _error(f.path, int(row[0]) + 1, name, "required in every row, but null")
-    finally:
-        con.close()
-    return None
-
-
-def _error(path: Path, line: int | None, field: str | None, message: str) -> GcpIngestionError:
-    # Lines of NDJSON and rows of Parquet are both counted from 1.
-    unit = "row" if path.name.endswith(PARQUET_SUFFIXES) else "line"
-    where = f"{path.name} {unit} {line}" if line is not None else path.name
-    if field:
-        where += f', field "{field}"'
-    return GcpIngestionError(f"{where}: {message}", file=path, line=line, field=field)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return json.dumps(value)  # NaN, Infinity, -Infinity, as written (orjson would say null)
-    text = orjson.dumps(value).decode()
-    return text if len(text) <= 80 else text[:77] + "..."
+        raise diagnose([f for f in files if str(f.path) in bad_files], None)
 
 
 # --------------------------------------------------------------------------- unknown keys
 
-def _unknown_fields(con: duckdb.DuckDBPyConnection, f: _File) -> list[str]:
+def _unknown_fields(con: duckdb.DuckDBPyConnection, f: ExportFile) -> list[str]:
     """Dotted paths of keys the schema does not know (sampled; see UNKNOWN_KEY_SAMPLE_LINES)."""
     if f.bytes == 0:
         return []

@@ -16,8 +16,7 @@ import pyarrow as pa
 
 SCHEMA_PATH = Path(__file__).with_name("gcp_billing_export_schema.json")
 
-RAW_SCHEMA = "raw"
-RAW_TABLE = "gcp_billing_export_resource_v1"
+# The loader's log of every file, beside the raw export table (whose place the dbt source says).
 LOG_TABLE = "gcp_ingestion_log"
 
 # A row without these cannot be placed in an export-day partition of one billing account.

@@ -25,7 +25,7 @@ from orchestration.freshness.thresholds import FreshnessThresholds, thresholds_f
 from orchestration.freshness.verdicts import DBT_SOURCE_CHECK, EXPORT_TIME_CHECK, dbt_freshness_result, export_time_result
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
-from orchestration.ingestion.gcp_loader import ensure_raw_tables, ingest_gcp_files
+from orchestration.ingestion.gcp_loader import ensure_raw_tables
 from orchestration.jobs import FRESHNESS_JOB, build_freshness_schedule
 from orchestration.settings import Settings
 from orchestration.transform.project import DbtManifest, chargeback_dbt_project
@@ -142,12 +142,12 @@ def test_bigquery_missing_table_is_a_clear_failure(bigquery_warehouse):
 # --------------------------------------------------------------------------- the Dagster checks on a real warehouse
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
+def warehouse(ingest, tmp_path_factory) -> Path:
     """A small generated month (July 2026), ingested the way the ingestion asset does it."""
     work = tmp_path_factory.mktemp("freshness")
     generate_gcp_export(work / "export", rows=300, seed=5, start=date(2026, 7, 1), months=1)
     path = work / "warehouse.duckdb"
-    ingest_gcp_files(path, [work / "export"])
+    ingest(path, [work / "export"])
     return path
 
 
@@ -202,10 +202,10 @@ def test_late_export_warns_and_fresh_export_passes(warehouse, freshness_defs):
     assert fresh.metadata["lag_hours"].value == 3.0
 
 
-def test_empty_raw_table_and_missing_warehouse_fail_clearly(tmp_path, freshness_defs):
+def test_empty_raw_table_and_missing_warehouse_fail_clearly(tmp_path, freshness_defs, raw_tables):
     empty = tmp_path / "empty.duckdb"
     with duckdb.connect(str(empty)) as con:
-        ensure_raw_tables(con)
+        ensure_raw_tables(con, raw_tables)
     evaluation = _evaluate(freshness_defs(empty, now=NEWEST), EXPORT_TIME_CHECK)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "no rows" in evaluation.description

@@ -1,4 +1,4 @@
-"""Tests of the GCP detailed-usage-cost export generator (orchestration/generate/gcp.py)."""
+"""Tests of the GCP detailed-usage-cost export generator (orchestration/generate/gcp/)."""
 
 from __future__ import annotations
 

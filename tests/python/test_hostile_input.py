@@ -28,11 +28,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.ingestion import gcp_loader
+from orchestration.ingestion import gcp_readers
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
-from orchestration.ingestion.gcp_loader import GcpIngestionError, ingest_gcp_files
-from orchestration.resources import DuckDBWarehouse
-from test_ingest_gcp import ACCOUNT, bq_row, extract_dir, write_shard
+from orchestration.ingestion.gcp_loader import GcpIngestionError
+
+from export_files import ACCOUNT, bq_row, extract_dir, write_shard
 
 TABLE = "raw.gcp_billing_export_resource_v1"
 LOG = "raw.gcp_ingestion_log"
@@ -73,15 +73,17 @@ def line(row: dict) -> str:
     return json.dumps(row, separators=(",", ":"), ensure_ascii=False)
 
 
-def materialize(db: Path, paths: list[Path], instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    """The ingestion asset as `chargeback ingest gcp` runs it, against this warehouse file."""
-    return dg.materialize(
-        [gcp_billing_export],
-        resources={"warehouse": DuckDBWarehouse(path=str(db), memory_limit="1GB")},
-        run_config=ingestion_run_config([str(p) for p in paths]),
-        raise_on_error=False,
-        instance=instance,
-    )
+@pytest.fixture
+def materialize(resources_for):
+    """`materialize(db, paths[, instance])`: the ingestion asset as `chargeback ingest gcp` runs it,
+    against this warehouse file."""
+
+    def run(db: Path, paths: list[Path], instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+        return dg.materialize([gcp_billing_export], resources=resources_for(db),
+                              run_config=ingestion_run_config([str(p) for p in paths]),
+                              raise_on_error=False, instance=instance)
+
+    return run
 
 
 def failure_message(result: dg.ExecuteInProcessResult) -> str:
@@ -95,11 +97,11 @@ def materialization_metadata(result: dg.ExecuteInProcessResult) -> dict:
 
 
 @pytest.fixture
-def loaded(tmp_path: Path) -> tuple[Path, dict]:
+def loaded(ingest, tmp_path: Path) -> tuple[Path, dict]:
     """A warehouse with one earlier ingestion of the same day the hostile extracts bring."""
     db = tmp_path / "warehouse.duckdb"
     folder = extract_dir(tmp_path / "earlier", "2020-11-09", "20201109T120000Z")
-    ingest_gcp_files(db, [write_shard(folder, 0, [bq_row(1), bq_row(2, cost=-0.5)])])
+    ingest(db, [write_shard(folder, 0, [bq_row(1), bq_row(2, cost=-0.5)])])
     return db, fingerprint(db)
 
 
@@ -181,13 +183,13 @@ def _write_lines(folder: Path, shard: int, lines: list) -> Path:
 
 @pytest.mark.parametrize("lines, line_no, field, text", [case[1:] for case in REJECTED],
                          ids=[case[0] for case in REJECTED])
-def test_rejected_input_names_file_line_field_and_changes_nothing(loaded, tmp_path, lines, line_no, field, text):
+def test_rejected_input_names_file_line_field_and_changes_nothing(ingest, loaded, tmp_path, lines, line_no, field, text, materialize):
     db, before = loaded
     folder = extract_dir(tmp_path / "hostile", "2020-11-09", "20201110T010000Z")
     write_shard(folder, 0, [bq_row(3)])  # a good shard of the same extract: rolled back too
     bad = _write_lines(folder, 1, lines)
     with pytest.raises(GcpIngestionError) as err:
-        ingest_gcp_files(db, [folder])
+        ingest(db, [folder])
     assert (err.value.file, err.value.line, err.value.field) == (bad, line_no, field), str(err.value)
     where = f"{bad.name} line {line_no}" + (f', field "{field}"' if field else "")
     assert str(err.value).startswith(where + ": "), str(err.value)
@@ -203,13 +205,13 @@ def test_rejected_input_names_file_line_field_and_changes_nothing(loaded, tmp_pa
     assert fingerprint(db) == before
 
 
-def test_truncated_gzip_names_file_and_line_and_changes_nothing(loaded, tmp_path):
+def test_truncated_gzip_names_file_and_line_and_changes_nothing(ingest, loaded, tmp_path, materialize):
     db, before = loaded
     folder = extract_dir(tmp_path / "hostile", "2020-11-09", "20201110T010000Z")
     shard = write_shard(folder, 0, [bq_row(i) for i in range(200)])
     shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
     with pytest.raises(GcpIngestionError) as err:
-        ingest_gcp_files(db, [folder])
+        ingest(db, [folder])
     # The line is the first one that could not be read whole: no row after the cut is guessed at.
     assert err.value.file == shard and 1 < err.value.line <= 200 and err.value.field is None
     assert str(err.value).startswith(f"{shard.name} line {err.value.line}: truncated or corrupt gzip")
@@ -219,7 +221,7 @@ def test_truncated_gzip_names_file_and_line_and_changes_nothing(loaded, tmp_path
     assert fingerprint(db) == before
 
 
-def test_a_row_too_long_for_the_reader_is_named(loaded, tmp_path):
+def test_a_row_too_long_for_the_reader_is_named(ingest, loaded, tmp_path):
     """A label array of 1.5 million labels (36 MB on one line) is past what DuckDB's reader takes:
     refused with its line, not with the reader's buffer message."""
     db, before = loaded
@@ -227,13 +229,13 @@ def test_a_row_too_long_for_the_reader_is_named(loaded, tmp_path):
     huge = line(GOOD).replace('"labels":[', '"labels":[' + '{"key":"k","value":"v"},' * 1_500_000, 1)
     bad = _write_lines(folder, 0, [line(GOOD), huge])
     with pytest.raises(GcpIngestionError) as err:
-        ingest_gcp_files(db, [folder])
+        ingest(db, [folder])
     assert (err.value.file, err.value.line, err.value.field) == (bad, 2, None)
-    assert f"rows longer than {gcp_loader.MAX_LINE_BYTES:,} bytes may not load" in str(err.value)
+    assert f"rows longer than {gcp_readers.MAX_LINE_BYTES:,} bytes may not load" in str(err.value)
     assert fingerprint(db) == before
 
 
-def test_parquet_nan_and_missing_currency_are_named_by_row(loaded, tmp_path):
+def test_parquet_nan_and_missing_currency_are_named_by_row(ingest, loaded, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -253,7 +255,7 @@ def test_parquet_nan_and_missing_currency_are_named_by_row(loaded, tmp_path):
         path = folder / "000000000000.parquet"
         pq.write_table(table, path)
         with pytest.raises(GcpIngestionError) as err:
-            ingest_gcp_files(db, [folder])
+            ingest(db, [folder])
         assert (err.value.file, err.value.line, err.value.field) == (path, 3, column)
         assert str(err.value).startswith(f'{path.name} row 3, field "{column}"') and message in str(err.value)
         assert fingerprint(db) == before
@@ -266,7 +268,7 @@ def _raw_rows(db: Path, where: str = "true") -> list[tuple]:
     return query(db, f"SELECT * EXCLUDE (_ingestion_id, _source_file) FROM {TABLE} WHERE {where} ORDER BY ALL")
 
 
-def test_unknown_fields_load_and_are_reported_in_log_metadata_and_run_log(loaded, tmp_path):
+def test_unknown_fields_load_and_are_reported_in_log_metadata_and_run_log(loaded, tmp_path, materialize):
     db, _ = loaded
     earlier = _raw_rows(db)
     drifted = bq_row(3, export_time="2020-11-10 23:00:00 UTC")
@@ -292,7 +294,7 @@ def test_unknown_fields_load_and_are_reported_in_log_metadata_and_run_log(loaded
     assert _raw_rows(db, "_export_date = DATE '2020-11-09'") == earlier
 
 
-def test_empty_files_load_nothing_and_replace_nothing(loaded, tmp_path):
+def test_empty_files_load_nothing_and_replace_nothing(loaded, tmp_path, materialize):
     db, before = loaded
     folder = extract_dir(tmp_path / "empty", "2020-11-09", "20201110T010000Z")
     empty_gzip = write_shard(folder, 0, [])
@@ -307,7 +309,7 @@ def test_empty_files_load_nothing_and_replace_nothing(loaded, tmp_path):
         [(0, "loaded")] * 3
 
 
-def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path):
+def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path, materialize):
     db, _ = loaded
     folder = extract_dir(tmp_path / "twice", "2020-11-10", "20201111T010000Z")
     shard = write_shard(folder, 0, [bq_row(5), bq_row(6)])
@@ -324,7 +326,7 @@ def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path):
                  [str(folder)]) == [("loaded", 1), ("skipped_duplicate", 2)]
 
 
-def test_partial_then_complete_extract_equals_the_complete_extract_alone(tmp_path):
+def test_partial_then_complete_extract_equals_the_complete_extract_alone(ingest, tmp_path, materialize):
     day_rows = [bq_row(i, export_time=f"2020-11-09 {h:02d}:00:00 UTC") for i, h in enumerate((3, 9, 15, 21))]
     partial = extract_dir(tmp_path / "x", "2020-11-09", "20201109T120000Z")
     complete = extract_dir(tmp_path / "x", "2020-11-09", "20201110T010000Z")
@@ -334,11 +336,11 @@ def test_partial_then_complete_extract_equals_the_complete_extract_alone(tmp_pat
     both, alone = tmp_path / "both.duckdb", tmp_path / "alone.duckdb"
     result = materialize(both, [partial, complete])
     assert materialization_metadata(result)["rows_replaced"] == 2
-    ingest_gcp_files(alone, [complete])
+    ingest(alone, [complete])
     assert _raw_rows(both) == _raw_rows(alone) and len(_raw_rows(both)) == 4
 
 
-def test_late_rows_for_a_closed_month_add_and_leave_its_days_alone(tmp_path):
+def test_late_rows_for_a_closed_month_add_and_leave_its_days_alone(ingest, tmp_path):
     """October is invoiced. A row of October usage exported in November adds to the raw data
     (on its own, later export day); nothing loaded for October is replaced or changed."""
     db = tmp_path / "warehouse.duckdb"
@@ -348,25 +350,25 @@ def test_late_rows_for_a_closed_month_add_and_leave_its_days_alone(tmp_path):
         row.update(usage_start_time="2020-10-31 21:00:00 UTC", usage_end_time="2020-10-31 22:00:00 UTC",
                    invoice={"month": "202010"})
     write_shard(october, 0, closed)
-    ingest_gcp_files(db, [october])
+    ingest(db, [october])
     october_rows = _raw_rows(db)
     late = copy.deepcopy(closed[0])
     late.update(export_time="2020-11-03 05:00:00 UTC", cost=0.75)  # same usage hour, exported late
     november = extract_dir(tmp_path, "2020-11-03", "20201104T010000Z")
     write_shard(november, 0, [late])
-    [result] = ingest_gcp_files(db, [november])
+    [result] = ingest(db, [november])
     assert (result.rows_loaded, result.rows_replaced) == (1, 0)
     assert _raw_rows(db, "_export_date = DATE '2020-10-31'") == october_rows
     assert query(db, f"SELECT invoice.month, count(*), sum(cost) FROM {TABLE} GROUP BY 1") == [("202010", 4, 5.25)]
 
 
-def test_a_huge_label_array_loads_intact(tmp_path):
+def test_a_huge_label_array_loads_intact(ingest, tmp_path):
     """100,000 labels on one row (GCP allows 64): about 3.5 MB on one line, within the reader's limit."""
     db = tmp_path / "warehouse.duckdb"
     labels = [{"key": f"key-{i}", "value": f"value-{i}"} for i in range(100_000)]
     folder = extract_dir(tmp_path, "2020-11-09", "20201110T010000Z")
     write_shard(folder, 0, [bq_row(1), dict(bq_row(2), labels=labels)])
-    [result] = ingest_gcp_files(db, [folder])
+    [result] = ingest(db, [folder])
     assert result.rows_loaded == 2
     assert query(db, f"SELECT len(labels), labels[100000].value, list_sum(list_transform(labels, lambda l: len(l.key))) "
                      f"FROM {TABLE} WHERE project.id = 'proj-2'") == \
@@ -386,7 +388,7 @@ UNICODE_LABELS = [
 ]
 
 
-def test_unicode_and_emoji_in_labels_load_exactly_as_written(tmp_path):
+def test_unicode_and_emoji_in_labels_load_exactly_as_written(ingest, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     folder = extract_dir(tmp_path, "2020-11-09", "20201110T010000Z")
     row = dict(bq_row(1), labels=UNICODE_LABELS)
@@ -394,7 +396,7 @@ def test_unicode_and_emoji_in_labels_load_exactly_as_written(tmp_path):
     # BigQuery writes the first; both are JSON for the same text.
     _write_lines(folder, 0, [line(row)])
     _write_lines(folder, 1, [json.dumps(dict(row, resource={"name": "escaped"}), ensure_ascii=True)])
-    ingest_gcp_files(db, [folder])
+    ingest(db, [folder])
     stored = query(db, f"SELECT resource.name, labels FROM {TABLE} ORDER BY 1 NULLS FIRST")
     assert [labels for _, labels in stored] == [UNICODE_LABELS, UNICODE_LABELS]
 
@@ -425,7 +427,7 @@ def _cli_env(db: Path, tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def killable(tmp_path: Path):
+def killable(ingest, tmp_path: Path):
     """A warehouse with earlier loads (one of them of the export day the big extract replaces),
     and the big extract."""
     db = tmp_path / "warehouse.duckdb"
@@ -433,23 +435,23 @@ def killable(tmp_path: Path):
                (("2020-11-09", "20201110T010000Z"), ("2020-11-10", "20201110T120000Z"))]
     write_shard(earlier[0], 0, [bq_row(1), bq_row(2)])
     write_shard(earlier[1], 0, [bq_row(3, export_time="2020-11-10 09:00:00 UTC")])
-    ingest_gcp_files(db, earlier)
+    ingest(db, earlier)
     big = extract_dir(tmp_path / "big", "2020-11-10", "20201111T010000Z")
     _big_extract(big, rows=BIG_ROWS)
     (tmp_path / "dagster").mkdir()
     return db, big
 
 
-def _assert_consistent_then_ingest_again(db: Path, before: dict, big: Path) -> None:
+def _assert_consistent_then_ingest_again(ingest, db: Path, before: dict, big: Path) -> None:
     # Reopening replays the WAL, if any: nothing of the killed load, the earlier loads intact.
     assert fingerprint(db) == before
-    [result] = ingest_gcp_files(db, [big])
+    [result] = ingest(db, [big])
     assert (result.rows_loaded, result.rows_replaced, result.files_skipped) == (BIG_ROWS, 1, 0)
     assert query(db, f"SELECT _export_date, count(*) FROM {TABLE} GROUP BY 1 ORDER BY 1") == [
         (dt.date(2020, 11, 9), 2), (dt.date(2020, 11, 10), BIG_ROWS)]
 
 
-def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(killable, tmp_path):
+def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(ingest, killable, tmp_path):
     """`chargeback ingest gcp` in a subprocess, SIGKILLed as soon as the warehouse file grows:
     DuckDB is then inserting the staged extract into the raw table (it writes big inserts to the
     file before COMMIT; the WAL is written only at COMMIT)."""
@@ -467,32 +469,35 @@ def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(killable,
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL and writing, (tmp_path / "cli.log").read_text()[-3000:]
     assert "succeeded" not in (tmp_path / "cli.log").read_text()
-    _assert_consistent_then_ingest_again(db, before, big)
+    _assert_consistent_then_ingest_again(ingest, db, before, big)
 
 
 # The loader the asset runs, in a process of its own (without the CLI's 20 s of imports).
 KILL_BEFORE_COMMIT = """
 import os, signal, sys
 from pathlib import Path
+import duckdb
 from orchestration.ingestion import gcp_loader
 original = gcp_loader._write_log
 def write_log_then_die(*args, **kwargs):
     original(*args, **kwargs)  # earlier rows deleted, new rows inserted, log written: all uncommitted
     os.kill(os.getpid(), signal.SIGKILL)
 gcp_loader._write_log = write_log_then_die
-gcp_loader.ingest_gcp_files(Path(sys.argv[1]), [Path(sys.argv[2])])
+with duckdb.connect(sys.argv[1], config={"memory_limit": "3GB", **gcp_loader.LOAD_CONNECTION_CONFIG}) as con:
+    gcp_loader.ingest_gcp_files(con, [Path(sys.argv[2])], gcp_loader.RawTables(sys.argv[3], sys.argv[4]))
 """
 
 
-def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(killable, tmp_path):
+def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(ingest, killable, tmp_path, raw_tables):
     """The worst moment, made certain: every statement of the ingestion has run (the day's earlier
     rows deleted, 150,000 rows inserted, the log written) and the process dies before COMMIT."""
     db, big = killable
     before = fingerprint(db)
-    completed = subprocess.run([sys.executable, "-c", KILL_BEFORE_COMMIT, str(db), str(big)],
+    completed = subprocess.run([sys.executable, "-c", KILL_BEFORE_COMMIT, str(db), str(big),
+                                raw_tables.schema, raw_tables.export_table],
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == -signal.SIGKILL, completed.stdout[-2000:] + completed.stderr[-2000:]
-    _assert_consistent_then_ingest_again(db, before, big)
+    _assert_consistent_then_ingest_again(ingest, db, before, big)
 
 
 # --------------------------------------------------------------------------- through the build
@@ -647,7 +652,7 @@ def test_cli_reports_unknown_fields_and_keeps_loading(built):
     assert query(db, f"SELECT count(*) FROM {TABLE}") == [(len(rows),)]
 
 
-def test_an_older_extract_loaded_after_a_newer_one_is_skipped(tmp_path):
+def test_an_older_extract_loaded_after_a_newer_one_is_skipped(ingest, tmp_path, materialize):
     """Complete extract first, then the partial one of the same day (re-landed, or an old folder
     ingested again): the partial would lose rows, so its day is skipped and reported; another
     account's export day in the same old extract, which nothing newer covers, still loads."""
@@ -658,7 +663,7 @@ def test_an_older_extract_loaded_after_a_newer_one_is_skipped(tmp_path):
     write_shard(partial, 0, rows[:2])
     other_day = write_shard(partial, 1, [bq_row(9, account="0A1B2C-3D4E5F-678901")])
     write_shard(complete, 0, rows)
-    ingest_gcp_files(db, [complete])
+    ingest(db, [complete])
     complete_rows = _raw_rows(db)
     result = materialize(db, [partial])
     assert result.success
@@ -669,5 +674,5 @@ def test_an_older_extract_loaded_after_a_newer_one_is_skipped(tmp_path):
         (str(partial / "000000000000.json.gz"), 0, "skipped_superseded"), (str(other_day), 1, "loaded")]
     # Loading everything again (as the daily schedule does with the landing folder) changes no row.
     before = _raw_rows(db)
-    ingest_gcp_files(db, [tmp_path / "x"])
+    ingest(db, [tmp_path / "x"])
     assert _raw_rows(db) == before

@@ -232,10 +232,10 @@ def _rows(out: Path) -> list[dict]:
 
 
 def _team_keyed(row: dict) -> bool:
-    from orchestration.generate.gcp import _is_team_key
+    from orchestration.generate.gcp import is_team_key
 
     labels = row.get("labels", []) + row.get("tags", []) + (row.get("project") or {}).get("labels", [])
-    return any(_is_team_key(label["key"]) for label in labels)
+    return any(is_team_key(label["key"]) for label in labels)
 
 
 def test_untagged_share_strips_team_labels_deterministically(tmp_path):
