@@ -1,1 +1,1 @@
-"""Deterministic generators of realistic billing exports (see `gcp.py`)."""
+"""Deterministic generators of realistic billing exports (the `gcp` package)."""

@@ -1,1 +1,1 @@
-"""Data-quality checks: Great Expectations suites run as Dagster asset checks (see checks.py)."""
+"""Data-quality checks: Great Expectations suites (suites.py) run as Dagster asset checks (gx_checks.py)."""
