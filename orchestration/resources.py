@@ -90,9 +90,14 @@ class DuckDBWarehouse(Warehouse):
         """A read-write connection (waiting for another process's lock), with the profile's
         settings and any `extra_settings` of the caller's (e.g. the loader's) applied."""
         with self.duckdb.get_connection() as con:
-            for name, value in {**self.settings, **(extra_settings or {})}.items():
-                con.execute(f"set {name} = {_sql_literal(value)}")
-            yield con
+            # Closed here too: DuckDBResource closes only when the block ends without an exception,
+            # and a connection left open refuses this process's next one with other settings.
+            try:
+                for name, value in {**self.settings, **(extra_settings or {})}.items():
+                    con.execute(f"set {name} = {_sql_literal(value)}")
+                yield con
+            finally:
+                con.close()
 
     def quoted(self, relation: Relation) -> str:
         # The schema and name only: the catalog is the file, whatever its name when dbt parsed.

@@ -244,9 +244,11 @@ def test_parquet_nan_and_missing_currency_are_named_by_row(ingest, loaded, tmp_p
                                    ("currency", None, "required in every row, but null")):
         folder = extract_dir(tmp_path / column, "2020-11-09", "20201110T010000Z")
         table = pa.table({"billing_account_id": [ACCOUNT] * 3,
+                          "service": [{"id": "6F81-5844-456A"}] * 3, "sku": [{"id": "2E27-4F75-95CD"}] * 3,
                           "export_time": ["2020-11-09 23:00:00 UTC"] * 3,
                           "usage_start_time": ["2020-11-09 21:00:00 UTC"] * 3,
-                          "invoice": [{"month": "202011"}] * 3,
+                          "usage_end_time": ["2020-11-09 22:00:00 UTC"] * 3,
+                          "invoice": [{"month": "202011"}] * 3, "cost_type": ["regular"] * 3,
                           "cost": [1.0, 2.0, 3.0], "currency": ["USD"] * 3})
         index = table.column_names.index(column)
         values = table.column(column).to_pylist()
