@@ -23,7 +23,12 @@ SHARED_COST_POOL_WEIGHTS = SeedSpec(
 # Split methods of shared-cost pools (only `fixed` takes weights) and their basis periods.
 SPLIT_METHODS = ("even", "proportional", "fixed")
 BASIS_PERIODS = ("day", "month")
+# How far from 1 the fixed weights of a pool may sum (thirds written to ten places): the models
+# divide each weight by the pool's total, so the split still adds up exactly.
 WEIGHT_TOLERANCE = Decimal("1e-9")
+# The models read a weight as money, rounded to 9 places (half away from zero, on DuckDB and
+# BigQuery alike): below half a billionth a weight is 0 to them.
+_SMALLEST_MONEY_WEIGHT = Decimal("0.0000000005")
 
 
 def check_shared_cost_pools(pools_seed: Seed, weights_seed: Seed, teams: set[str]) -> None:
@@ -85,8 +90,8 @@ def _check_weights(seed: Seed, methods: dict[str, str], teams: set[str]) -> set[
             )
         if weight is None or not fixed:
             continue
-        if weight < 0:
-            seed.problem(f"weight {weight} is negative", row, "weight")
+        if weight < _SMALLEST_MONEY_WEIGHT:
+            seed.problem(_not_positive(weight, row.get("weight")), row, "weight")
         totals[pool_id] += weight
         last_row[pool_id] = row
     for pool_id, total in totals.items():
@@ -96,3 +101,13 @@ def _check_weights(seed: Seed, methods: dict[str, str], teams: set[str]) -> set[
                 last_row[pool_id], "weight",
             )
     return listed
+
+
+def _not_positive(weight: Decimal, written: str) -> str:
+    if weight < 0:
+        what = "is negative"
+    elif weight == 0:
+        what = "is zero"
+    else:
+        what = "rounds to 0 at the 9 decimal places money has in the models"
+    return f"weight {written} {what}: a fixed weight must be positive (to give a team nothing, leave it out of the pool)"

@@ -175,6 +175,28 @@ def test_fixed_weights_not_summing_to_one(seeds):
     assert "sum to 0.9, not 1" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("support,applied-ml,0\nsupport,foundation-models,1\n", "weight 0 is zero: a fixed weight must be positive"),
+        ("support,applied-ml,-0.5\nsupport,foundation-models,1.5\n", "weight -0.5 is negative: a fixed weight must be positive"),
+        # The models keep 9 places: this weight would be 0 to them.
+        ("support,applied-ml,0.0000000004\nsupport,foundation-models,0.9999999996\n",
+         "weight 0.0000000004 rounds to 0 at the 9 decimal places money has in the models"),
+    ],
+)
+def test_fixed_weight_that_is_not_positive(seeds, weights, message):
+    _write_pools(seeds, weights)
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.row, problem.column) == ("shared_cost_pool_weights.csv", 1, "weight")
+    assert message in problem.message
+
+
+def test_smallest_positive_fixed_weight_is_valid(seeds):
+    _write_pools(seeds, "support,applied-ml,0.000000001\nsupport,foundation-models,0.999999999\n")
+    assert check_configuration(seeds) == []
+
+
 def test_weights_for_an_unknown_pool_or_team_and_a_bad_number(seeds):
     _write_pools(seeds, "support,applied-ml,0.5\nsupport,nobody,0.5\nnetwork,applied-ml,1\nsupport,ml-platform,half\n")
     problems = {(p.row, p.column) for p in check_configuration(seeds)}
@@ -359,6 +381,15 @@ def test_cli_check_config(seeds, capsys):
     assert "unknown team 'foundation-modelz'" in capsys.readouterr().err
 
 
+def test_cli_check_config_refuses_a_zero_weight(seeds, capsys):
+    from orchestration.cli import main
+
+    _write_pools(seeds, "support,applied-ml,0\nsupport,foundation-models,1\n")
+    assert main(["check-config", "--seeds-dir", str(seeds)]) == 1
+    err = capsys.readouterr().err
+    assert "seeds/shared_cost_pool_weights.csv, row 1 (line 2), column weight: weight 0 is zero" in err
+
+
 def test_dagster_gate_fails_before_dbt_with_every_problem(seeds):
     import dagster as dg
 
@@ -373,3 +404,15 @@ def test_dagster_gate_fails_before_dbt_with_every_problem(seeds):
     assert "2 configuration problems" in raised.value.description
     assert raised.value.metadata["problem_count"].value == 2
     assert "foundation-modelz" in raised.value.metadata["problems"].value
+
+
+def test_dagster_gate_refuses_a_zero_weight_before_dbt(seeds):
+    import dagster as dg
+
+    from orchestration.transform.checks import check_configuration_before_dbt
+
+    _write_pools(seeds, "support,applied-ml,0\nsupport,foundation-models,1\n")
+    with pytest.raises(dg.Failure) as raised:
+        check_configuration_before_dbt(dg.build_asset_context(), seeds)
+    assert "1 configuration problem in the seeds" in raised.value.description
+    assert "| shared_cost_pool_weights.csv | 1 | 2 | weight | weight 0 is zero" in raised.value.metadata["problems"].value

@@ -76,8 +76,7 @@ def test_singular_tests_keep_their_dagster_ref_through_a_partial_parse(tmp_path:
                 for node in nodes if node["resource_type"] == "test" and node["name"].startswith("assert_")}
 
     expected = {"assert_gcp_cost_conserved": "fct_chargeback_monthly",
-                "assert_cost_group_splits_add_up": "int_cost_groups_allocated",
-                "assert_shared_cost_pools_configured": "shared_cost_pool_weights"}
+                "assert_cost_group_splits_add_up": "int_cost_groups_allocated"}
     assert parse_refs("--no-partial-parse") == expected
     sources = project / "models/staging/gcp_billing_export/_gcp_billing_export__sources.yml"
     text = sources.read_text()

@@ -301,7 +301,6 @@ fixed_weights as (
         listed_weight as weight
     from period_recipients
     where method = 'fixed'
-        and listed_weight > 0
 
 ),
 
