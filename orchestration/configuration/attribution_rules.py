@@ -9,10 +9,12 @@ from datetime import date
 
 from orchestration.configuration.normalisation import normalize_tag_key
 from orchestration.configuration.phases import WORKLOAD_PHASES
-from orchestration.configuration.seeds import Row, Seed, SeedSpec
+from orchestration.configuration.seeds import Row, Seed, SeedSpec, integer_value
 from orchestration.configuration.teams import TEAMS
 
-ANCESTOR_TEAMS = SeedSpec("ancestor_teams.csv", ("ancestor", "team", "note"), ("ancestor", "team"), optional_file=True, strict=True)
+ANCESTOR_TEAMS = SeedSpec(
+    "ancestor_teams.csv", ("ancestor", "team", "note"), ("ancestor", "team"), optional_file=True, strict=True, free_text=("note",)
+)
 VIRTUAL_TAG_RULES = SeedSpec(
     "virtual_tag_rules.csv",
     (
@@ -23,6 +25,8 @@ VIRTUAL_TAG_RULES = SeedSpec(
     ("rule_id", "priority"),
     optional_file=True,
     strict=True,
+    free_text=("note",),
+    trimmed=("label_key",),
 )
 
 _ANCESTOR = re.compile(r"^(folders|organizations|projects)/[^/\s]+$")
@@ -67,7 +71,10 @@ def check_virtual_tag_rules(seed: Seed, teams: set[str], phases: set[str]) -> No
         rule_id = row.get("rule_id")
         # Date-range splits of one rule share its id and priority, and must not overlap.
         for other, other_from, other_to in ranges[rule_id]:
-            if priority is not None and other.get("priority") and other.get("priority") != row.get("priority"):
+            if (
+                priority is not None and other.get("priority")
+                and integer_value(other.get("priority")) != integer_value(row.get("priority"))
+            ):
                 seed.problem(
                     f"rule {rule_id!r} has priority {priority} here but {other.get('priority')} on row {other.number}: "
                     "the date-range rows of one rule share its priority", row, "priority",

@@ -5,15 +5,20 @@
 from __future__ import annotations
 
 from orchestration.configuration.normalisation import normalize_phase_value
-from orchestration.configuration.seeds import Seed, SeedSpec
+from orchestration.configuration.seeds import Seed, SeedSpec, integer_value
 
-WORKLOAD_PHASES = SeedSpec("workload_phases.csv", ("workload_phase", "description", "is_ai"), ("workload_phase",))
-WORKLOAD_PHASE_ALIASES = SeedSpec("workload_phase_aliases.csv", ("alias", "workload_phase"), ("alias", "workload_phase"))
+WORKLOAD_PHASES = SeedSpec(
+    "workload_phases.csv", ("workload_phase", "description", "is_ai"), ("workload_phase",), free_text=("description",)
+)
+WORKLOAD_PHASE_ALIASES = SeedSpec(
+    "workload_phase_aliases.csv", ("alias", "workload_phase"), ("alias", "workload_phase"), trimmed=("alias",)
+)
 WORKLOAD_PHASE_RULES = SeedSpec(
     "workload_phase_rules.csv",
     ("rule_id", "priority", "service_pattern", "sku_pattern", "resource_pattern", "workload_phase", "note"),
     ("rule_id", "priority", "workload_phase"),
     strict=True,
+    free_text=("note",),
 )
 
 
@@ -41,4 +46,4 @@ def check_phase_rules(seed: Seed, phases: set[str]) -> None:
         seed.known(row, "workload_phase", phases, "workload phase", WORKLOAD_PHASES.file)
     seed.unique(rows, ("rule_id",))
     # First match wins: two rules with one priority would be tried in an arbitrary order.
-    seed.unique(rows, ("priority",))
+    seed.unique(rows, ("priority",), integer_value)

@@ -9,6 +9,7 @@ through the field checks of `Seed`.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,8 +17,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from orchestration.configuration.normalisation import sql_trim
+
+# ASCII digits only: str.isdigit() and Decimal() also take other scripts' digits, which the
+# warehouses do not load.
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Integer columns are INTEGER in DuckDB (32 bits), INT64 in BigQuery.
+_INTEGER_RANGE = range(-(2**31), 2**31)
 
 
 @dataclass(frozen=True)
@@ -55,20 +63,28 @@ class ConfigurationError(Exception):
 @dataclass(frozen=True)
 class SeedSpec:
     """What a seed must look like. `strict` seeds (rules and mappings) reject unknown columns:
-    a misspelt `sku_patern` would otherwise be ignored and the rule would match everything."""
+    a misspelt `sku_patern` would otherwise be ignored and the rule would match everything.
+
+    dbt loads each value as written, spaces around it included, and the models compare most
+    columns as loaded. So whitespace around a value is a problem, except in `free_text`
+    columns (notes, names: only shown) and in `trimmed` columns, which the models pass through
+    SQL trim() (directly or in a normalisation macro) before comparing; there only the
+    whitespace trim() keeps (tabs, line breaks) is."""
 
     file: str
     columns: tuple[str, ...]
     required: tuple[str, ...] = ()
     optional_file: bool = False
     strict: bool = False
+    free_text: tuple[str, ...] = ()
+    trimmed: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)
 class Row:
     number: int  # 1-based data row
     line: int  # line of the file where the row starts
-    values: dict[str, str]
+    values: dict[str, str]  # stripped of whitespace; whitespace the models keep is reported on reading
 
     def get(self, column: str) -> str:
         return self.values.get(column) or ""
@@ -117,6 +133,12 @@ class Seed:
         if not _INTEGER.match(value):
             self.problem(f"{value!r} is not a whole number", row, column)
             return None
+        if int(value) not in _INTEGER_RANGE:
+            self.problem(
+                f"{value!r} is out of range: the warehouse stores it as a 32-bit integer "
+                f"({_INTEGER_RANGE.start} to {_INTEGER_RANGE.stop - 1})", row, column,
+            )
+            return None
         return int(value)
 
     def decimal(self, row: Row, column: str) -> Decimal | None:
@@ -124,10 +146,10 @@ class Seed:
         if not value:
             return None
         try:
-            number = Decimal(value)
+            number = Decimal(value) if _DECIMAL.match(value) else None
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite():
+        if number is None:
             self.problem(f"{value!r} is not a number", row, column)
             return None
         return number
@@ -157,6 +179,7 @@ class Seed:
         return True
 
     def unique(self, rows: Iterable[Row], columns: tuple[str, ...], normalize: Callable[[str], str] = lambda value: value) -> None:
+        """Report each row whose `columns` repeat an earlier row's, compared after `normalize`."""
         first: dict[tuple[str, ...], Row] = {}
         for row in rows:
             key = tuple(normalize(row.get(name)) for name in columns)
@@ -167,6 +190,11 @@ class Seed:
                 self.problem(f"duplicate {shown}: already on row {first[key].number}", row, columns[0])
             else:
                 first[key] = row
+
+
+def integer_value(text: str) -> str:
+    """A whole number as the warehouse compares it ('010' and '+10' are '10'); other text as written."""
+    return str(int(text)) if _INTEGER.match(text) else text
 
 
 def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProblem]) -> Seed:
@@ -183,7 +211,9 @@ def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProbl
     except (OSError, UnicodeDecodeError) as error:
         seed.problem(f"cannot be read as UTF-8 text: {error}")
         return seed
-    reader = csv.reader(text.splitlines(keepends=True))
+    # newline="": the csv module finds the line breaks itself, as dbt's loaders do; str.splitlines()
+    # would also break lines at form feeds, U+2028 and other characters CSV keeps in a value.
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
@@ -202,7 +232,9 @@ def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProbl
             if len(fields) != len(seed.header):
                 seed.problem(f"has {len(fields)} fields but the header has {len(seed.header)}", row)
             for name, value in zip(seed.header, fields):
-                row.values.setdefault(name, value.strip())
+                if name not in row.values:
+                    _check_whitespace(seed, row, name, value)
+                    row.values[name] = value.strip()
             seed.rows.append(row)
     except csv.Error as error:
         seed.problem(f"is not valid CSV: {error}", line=reader.line_num)
@@ -221,3 +253,20 @@ def _check_header(seed: Seed) -> None:
     for name in spec.required:
         if name not in seen:
             seed.problem(f"required column {name!r} is missing from the header", column=name, line=1)
+
+
+def _check_whitespace(seed: Seed, row: Row, column: str, value: str) -> None:
+    spec = seed.spec
+    if column in spec.free_text or column not in spec.columns:
+        return
+    kept = sql_trim(value) if column in spec.trimmed else value
+    if kept == kept.strip():
+        return
+    if not value.strip():
+        # DuckDB loads it as that whitespace, not as an empty value (BigQuery's load: empty).
+        if column not in spec.required:  # else reported as a required value that is empty
+            seed.problem(f"{value!r} is only whitespace, which dbt loads as a value, not as empty: leave it empty", row, column)
+    elif column in spec.trimmed:
+        seed.problem(f"{value!r} starts or ends with a tab, line break or other whitespace that SQL trim() keeps: delete it", row, column)
+    else:
+        seed.problem(f"{value!r} starts or ends with whitespace, which dbt loads as part of the value: delete it", row, column)

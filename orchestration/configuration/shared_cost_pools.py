@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from orchestration.configuration.seeds import Row, Seed, SeedSpec
+from orchestration.configuration.seeds import Row, Seed, SeedSpec, integer_value
 from orchestration.configuration.teams import TEAMS, UNALLOCATED_TEAM
 
 SHARED_COST_POOLS = SeedSpec(
@@ -15,9 +15,12 @@ SHARED_COST_POOLS = SeedSpec(
     ("pool_id", "priority", "method", "basis_period"),
     optional_file=True,
     strict=True,
+    free_text=("note",),
+    trimmed=("team", "sub_account_pattern", "service_pattern", "sku_pattern"),
 )
 SHARED_COST_POOL_WEIGHTS = SeedSpec(
-    "shared_cost_pool_weights.csv", ("pool_id", "team", "weight"), ("pool_id", "team"), optional_file=True, strict=True
+    "shared_cost_pool_weights.csv", ("pool_id", "team", "weight"), ("pool_id", "team"), optional_file=True, strict=True,
+    trimmed=("weight",),
 )
 
 # Split methods of shared-cost pools (only `fixed` takes weights) and their basis periods.
@@ -48,7 +51,7 @@ def _check_pools(seed: Seed, teams: set[str]) -> tuple[list[Row], dict[str, str]
     for row in seed.rows:
         seed.integer(row, "priority")
     seed.unique(pools, ("pool_id",))
-    seed.unique(pools, ("priority",))
+    seed.unique(pools, ("priority",), integer_value)
     methods: dict[str, str] = {}
     for row in pools:
         # A pool may take the costs of `unallocated` (nobody owns them), or of a known team.

@@ -12,9 +12,14 @@ from orchestration.configuration.seeds import Row, Seed, SeedSpec
 UNALLOCATED_TEAM = "unallocated"
 TAG_KEY_CANONICAL_KEYS = ("team", "workload_phase")
 
-TEAMS = SeedSpec("teams.csv", ("team", "team_name", "cost_center", "owner_email", "description"), ("team",))
-TEAM_ALIASES = SeedSpec("team_aliases.csv", ("alias", "team"), ("alias", "team"))
-TAG_KEY_ALIASES = SeedSpec("tag_key_aliases.csv", ("alias", "canonical_key", "priority"), ("alias", "canonical_key", "priority"))
+TEAMS = SeedSpec(
+    "teams.csv", ("team", "team_name", "cost_center", "owner_email", "description"), ("team",),
+    free_text=("team_name", "cost_center", "owner_email", "description"),
+)
+TEAM_ALIASES = SeedSpec("team_aliases.csv", ("alias", "team"), ("alias", "team"), trimmed=("alias",))
+TAG_KEY_ALIASES = SeedSpec(
+    "tag_key_aliases.csv", ("alias", "canonical_key", "priority"), ("alias", "canonical_key", "priority"), trimmed=("alias",)
+)
 
 
 def check_teams(seed: Seed) -> set[str]:

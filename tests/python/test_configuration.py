@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orchestration.configuration import (
     ConfigurationError,
@@ -15,6 +16,8 @@ from orchestration.configuration import (
     check_configuration,
     require_valid_configuration,
 )
+from orchestration.configuration.shared_cost_pools import BASIS_PERIODS, SPLIT_METHODS
+from orchestration.configuration.teams import TAG_KEY_CANONICAL_KEYS
 from orchestration.environment import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -347,6 +350,79 @@ def test_empty_required_field(seeds):
 def test_rule_setting_nothing(seeds):
     _write_rules(seeds, _rule(team=""))
     assert "neither a team nor a workload_phase" in _only(check_configuration(seeds)).message
+
+
+# -- values as dbt loads them and the models compare them ----------------------------------------
+
+
+def test_team_key_with_a_space_around_it(seeds):
+    # dbt loads ' robotics' with its space: no alias or rule naming `robotics` would reach it.
+    _append(seeds, "teams.csv", "robotics ,Robotics,CC-9,robotics@example.com,Builds robots")
+    _append(seeds, "team_aliases.csv", "robotics,robotics")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("teams.csv", "team")
+    assert "'robotics ' starts or ends with whitespace, which dbt loads as part of the value" in problem.message
+
+
+def test_alias_with_a_tab_that_sql_trim_keeps(seeds):
+    # Spaces around an alias are trimmed by the models (see the ' FM ' test); a tab is not.
+    _append(seeds, "team_aliases.csv", "robots\t,applied-ml")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("team_aliases.csv", "alias")
+    assert "tab, line break or other whitespace that SQL trim() keeps" in problem.message
+
+
+def test_pattern_of_only_spaces(seeds):
+    # DuckDB would load ' ' as the pattern, which matches nothing: the rule would never apply.
+    _append(seeds, "workload_phase_rules.csv", "spaced,999, ,%x%,,training,typo")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("workload_phase_rules.csv", "service_pattern")
+    assert "is only whitespace" in problem.message
+
+
+def test_aliases_that_sql_lower_makes_equal(seeds):
+    # SQL lower('İnference') is 'inference' (str.lower() would give 'i̇nference'): the join on the
+    # normalised alias would match this row and `inference` both, and count the cost twice.
+    _append(seeds, "team_aliases.csv", "İnference,inference-platform")
+    problem = _only(check_configuration(seeds))
+    assert "duplicate alias 'İnference' (normalised 'inference')" in problem.message
+
+
+def test_priorities_equal_as_numbers(seeds):
+    _append(seeds, "workload_phase_rules.csv", "padded,010,,%x%,,training,same priority as the first rule")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("workload_phase_rules.csv", "priority")
+    assert "duplicate priority='010'" in problem.message
+
+
+def test_numbers_the_warehouse_cannot_load(seeds):
+    _append(seeds, "workload_phase_rules.csv", "huge,2147483648,,%x%,,training,too big for INTEGER")
+    _write_pools(seeds, "support,applied-ml,0_5\nsupport,foundation-models,٠.٥\n")
+    problems = {(p.seed, p.column): p.message for p in check_configuration(seeds)}
+    assert "out of range" in problems["workload_phase_rules.csv", "priority"]
+    assert {(p.row, p.message) for p in check_configuration(seeds) if p.seed == "shared_cost_pool_weights.csv"} == {
+        (1, "'0_5' is not a number"), (2, "'٠.٥' is not a number")}
+
+
+def test_a_line_separator_inside_a_value_does_not_split_the_row(seeds):
+    _write_rules(seeds, _rule("r1", "10", team="applied-ml").replace(",why", ",why\u2028and\x0cmore"))
+    assert check_configuration(seeds) == []
+
+
+def test_dbt_accepted_values_on_the_seeds_are_the_checks_own():
+    """The seeds' accepted_values tests repeat the configuration check: same lists, so they cannot disagree."""
+    accepted = {}
+    for path in SEEDS.glob("_*.yml"):
+        for seed in yaml.safe_load(path.read_text())["seeds"]:
+            for column in seed.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        accepted[seed["name"], column["name"]] = tuple(test["accepted_values"]["arguments"]["values"])
+    assert accepted == {
+        ("tag_key_aliases", "canonical_key"): TAG_KEY_CANONICAL_KEYS,
+        ("shared_cost_pools", "method"): SPLIT_METHODS,
+        ("shared_cost_pools", "basis_period"): BASIS_PERIODS,
+    }
 
 
 # -- all at once, and how they are reported -----------------------------------------------------
