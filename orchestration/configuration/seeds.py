@@ -84,7 +84,7 @@ class SeedSpec:
 class Row:
     number: int  # 1-based data row
     line: int  # line of the file where the row starts
-    values: dict[str, str]  # stripped of whitespace; whitespace the models keep is reported on reading
+    values: dict[str, str]  # stripped; what dbt would load otherwise is reported on reading
 
     def get(self, column: str) -> str:
         return self.values.get(column) or ""
@@ -233,7 +233,7 @@ def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProbl
                 seed.problem(f"has {len(fields)} fields but the header has {len(seed.header)}", row)
             for name, value in zip(seed.header, fields):
                 if name not in row.values:
-                    _check_whitespace(seed, row, name, value)
+                    _check_loaded_as_written(seed, row, name, value)
                     row.values[name] = value.strip()
             seed.rows.append(row)
     except csv.Error as error:
@@ -255,9 +255,17 @@ def _check_header(seed: Seed) -> None:
             seed.problem(f"required column {name!r} is missing from the header", column=name, line=1)
 
 
-def _check_whitespace(seed: Seed, row: Row, column: str, value: str) -> None:
+def _check_loaded_as_written(seed: Seed, row: Row, column: str, value: str) -> None:
+    """Report a value that dbt would not load as the check reads it (stripped of whitespace)."""
     spec = seed.spec
     if column in spec.free_text or column not in spec.columns:
+        return
+    if value.strip().lower() == "null":
+        seed.problem(
+            f"{value!r} is loaded as an empty value on BigQuery (dbt's seed loader reads 'null' as empty) "
+            "but as text on DuckDB: use another value",
+            row, column,
+        )
         return
     kept = sql_trim(value) if column in spec.trimmed else value
     if kept == kept.strip():

@@ -380,6 +380,13 @@ def test_pattern_of_only_spaces(seeds):
     assert "is only whitespace" in problem.message
 
 
+def test_null_as_a_value(seeds):
+    _append(seeds, "workload_phase_aliases.csv", "NULL,training")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("workload_phase_aliases.csv", "alias")
+    assert "loaded as an empty value on BigQuery" in problem.message
+
+
 def test_aliases_that_sql_lower_makes_equal(seeds):
     # SQL lower('İnference') is 'inference' (str.lower() would give 'i̇nference'): the join on the
     # normalised alias would match this row and `inference` both, and count the cost twice.
