@@ -372,6 +372,13 @@ def test_alias_with_a_tab_that_sql_trim_keeps(seeds):
     assert "tab, line break or other whitespace that SQL trim() keeps" in problem.message
 
 
+def test_pool_team_with_a_space_around_it(seeds):
+    (seeds / "shared_cost_pools.csv").write_text(POOLS_HEADER + "support,10, ml-platform,,support,,even,month,\n")
+    (seeds / "shared_cost_pool_weights.csv").write_text("pool_id,team,weight\n")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.row, problem.column) == ("shared_cost_pools.csv", 1, "team")
+
+
 def test_pattern_of_only_spaces(seeds):
     # DuckDB would load ' ' as the pattern, which matches nothing: the rule would never apply.
     _append(seeds, "workload_phase_rules.csv", "spaced,999, ,%x%,,training,typo")
