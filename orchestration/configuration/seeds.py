@@ -19,8 +19,8 @@ from pathlib import Path
 
 from orchestration.configuration.normalisation import sql_trim
 
-# ASCII digits only: str.isdigit() and Decimal() also take other scripts' digits, which the
-# warehouses do not load.
+# ASCII digits only: int(), Decimal() and the regex \d also take other scripts' digits (and
+# Decimal() underscores), which the warehouses do not load.
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -68,8 +68,8 @@ class SeedSpec:
     dbt loads each value as written, spaces around it included, and the models compare most
     columns as loaded. So whitespace around a value is a problem, except in `free_text`
     columns (notes, names: only shown) and in `trimmed` columns, which the models pass through
-    SQL trim() (directly or in a normalisation macro) before comparing; there only the
-    whitespace trim() keeps (tabs, line breaks) is."""
+    SQL trim() (directly or in a normalisation macro) before comparing and no dbt test compares
+    as loaded; there only the whitespace trim() keeps (tabs, line breaks) is."""
 
     file: str
     columns: tuple[str, ...]
@@ -198,7 +198,8 @@ def integer_value(text: str) -> str:
 
 
 def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProblem]) -> Seed:
-    """The seed `spec.file` of `seeds_dir`, its problems of file, header and field count reported."""
+    """The seed `spec.file` of `seeds_dir`. Problems of the file, its header, a row's field count
+    and values dbt would load otherwise than read here are reported."""
     seed = Seed(spec, problems)
     path = seeds_dir / spec.file
     if not path.exists():

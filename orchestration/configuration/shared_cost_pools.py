@@ -30,8 +30,8 @@ BASIS_PERIODS = ("day", "month")
 # How far from 1 the fixed weights of a pool may sum (thirds written to ten places): the models
 # divide each weight by the pool's total, so the split still adds up exactly.
 WEIGHT_TOLERANCE = Decimal("1e-9")
-# The models read a weight as money, rounded to 9 places (half away from zero, on DuckDB and
-# BigQuery alike): below half a billionth a weight is 0 to them.
+# The models read a weight as money: 9 places, rounded half away from zero (DuckDB's cast to
+# DECIMAL(38,9); BigQuery documents the same for NUMERIC). Below half a billionth it is 0 to them.
 _SMALLEST_MONEY_WEIGHT = Decimal("0.0000000005")
 
 
