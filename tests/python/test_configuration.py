@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orchestration.configuration import (
     ConfigurationError,
@@ -15,7 +16,9 @@ from orchestration.configuration import (
     check_configuration,
     require_valid_configuration,
 )
-from orchestration.environment import PROJECT_ROOT
+from orchestration.configuration.shared_cost_pools import BASIS_PERIODS, SPLIT_METHODS
+from orchestration.configuration.teams import TAG_KEY_CANONICAL_KEYS
+from orchestration.settings import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -175,6 +178,28 @@ def test_fixed_weights_not_summing_to_one(seeds):
     assert "sum to 0.9, not 1" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("support,applied-ml,0\nsupport,foundation-models,1\n", "weight 0 is zero: a fixed weight must be positive"),
+        ("support,applied-ml,-0.5\nsupport,foundation-models,1.5\n", "weight -0.5 is negative: a fixed weight must be positive"),
+        # The models keep 9 places: this weight would be 0 to them.
+        ("support,applied-ml,0.0000000004\nsupport,foundation-models,0.9999999996\n",
+         "weight 0.0000000004 rounds to 0 at the 9 decimal places money has in the models"),
+    ],
+)
+def test_fixed_weight_that_is_not_positive(seeds, weights, message):
+    _write_pools(seeds, weights)
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.row, problem.column) == ("shared_cost_pool_weights.csv", 1, "weight")
+    assert message in problem.message
+
+
+def test_smallest_positive_fixed_weight_is_valid(seeds):
+    _write_pools(seeds, "support,applied-ml,0.000000001\nsupport,foundation-models,0.999999999\n")
+    assert check_configuration(seeds) == []
+
+
 def test_weights_for_an_unknown_pool_or_team_and_a_bad_number(seeds):
     _write_pools(seeds, "support,applied-ml,0.5\nsupport,nobody,0.5\nnetwork,applied-ml,1\nsupport,ml-platform,half\n")
     problems = {(p.row, p.column) for p in check_configuration(seeds)}
@@ -327,6 +352,93 @@ def test_rule_setting_nothing(seeds):
     assert "neither a team nor a workload_phase" in _only(check_configuration(seeds)).message
 
 
+# -- values as dbt loads them and the models compare them ----------------------------------------
+
+
+def test_team_key_with_a_space_around_it(seeds):
+    # dbt loads ' robotics' with its space: no alias or rule naming `robotics` would reach it.
+    _append(seeds, "teams.csv", "robotics ,Robotics,CC-9,robotics@example.com,Builds robots")
+    _append(seeds, "team_aliases.csv", "robotics,robotics")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("teams.csv", "team")
+    assert "'robotics ' starts or ends with whitespace, which dbt loads as part of the value" in problem.message
+
+
+def test_alias_with_a_tab_that_sql_trim_keeps(seeds):
+    # Spaces around an alias are trimmed by the models (see the ' FM ' test); a tab is not.
+    _append(seeds, "team_aliases.csv", "robots\t,applied-ml")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("team_aliases.csv", "alias")
+    assert "tab, line break or other whitespace that SQL trim() keeps" in problem.message
+
+
+def test_pool_team_with_a_space_around_it(seeds):
+    (seeds / "shared_cost_pools.csv").write_text(POOLS_HEADER + "support,10, ml-platform,,support,,even,month,\n")
+    (seeds / "shared_cost_pool_weights.csv").write_text("pool_id,team,weight\n")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.row, problem.column) == ("shared_cost_pools.csv", 1, "team")
+
+
+def test_pattern_of_only_spaces(seeds):
+    # DuckDB would load ' ' as the pattern, which matches nothing: the rule would never apply.
+    _append(seeds, "workload_phase_rules.csv", "spaced,999, ,%x%,,training,typo")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("workload_phase_rules.csv", "service_pattern")
+    assert "is only whitespace" in problem.message
+
+
+def test_null_as_a_value(seeds):
+    _append(seeds, "workload_phase_aliases.csv", "NULL,training")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("workload_phase_aliases.csv", "alias")
+    assert "loaded as an empty value on BigQuery" in problem.message
+
+
+def test_aliases_that_sql_lower_makes_equal(seeds):
+    # SQL lower('İnference') is 'inference' (str.lower() would give 'i̇nference'): the join on the
+    # normalised alias would match this row and `inference` both, and count the cost twice.
+    _append(seeds, "team_aliases.csv", "İnference,inference-platform")
+    problem = _only(check_configuration(seeds))
+    assert "duplicate alias 'İnference' (normalised 'inference')" in problem.message
+
+
+def test_priorities_equal_as_numbers(seeds):
+    _append(seeds, "workload_phase_rules.csv", "padded,010,,%x%,,training,same priority as the first rule")
+    problem = _only(check_configuration(seeds))
+    assert (problem.seed, problem.column) == ("workload_phase_rules.csv", "priority")
+    assert "duplicate priority='010'" in problem.message
+
+
+def test_numbers_the_warehouse_cannot_load(seeds):
+    _append(seeds, "workload_phase_rules.csv", "huge,2147483648,,%x%,,training,too big for INTEGER")
+    _write_pools(seeds, "support,applied-ml,0_5\nsupport,foundation-models,٠.٥\n")
+    problems = {(p.seed, p.column): p.message for p in check_configuration(seeds)}
+    assert "out of range" in problems["workload_phase_rules.csv", "priority"]
+    assert {(p.row, p.message) for p in check_configuration(seeds) if p.seed == "shared_cost_pool_weights.csv"} == {
+        (1, "'0_5' is not a number"), (2, "'٠.٥' is not a number")}
+
+
+def test_a_line_separator_inside_a_value_does_not_split_the_row(seeds):
+    _write_rules(seeds, _rule("r1", "10", team="applied-ml").replace(",why", ",why\u2028and\x0cmore"))
+    assert check_configuration(seeds) == []
+
+
+def test_dbt_accepted_values_on_the_seeds_are_the_checks_own():
+    """The seeds' accepted_values tests repeat the configuration check: same lists, so they cannot disagree."""
+    accepted = {}
+    for path in SEEDS.glob("_*.yml"):
+        for seed in yaml.safe_load(path.read_text())["seeds"]:
+            for column in seed.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        accepted[seed["name"], column["name"]] = tuple(test["accepted_values"]["arguments"]["values"])
+    assert accepted == {
+        ("tag_key_aliases", "canonical_key"): TAG_KEY_CANONICAL_KEYS,
+        ("shared_cost_pools", "method"): SPLIT_METHODS,
+        ("shared_cost_pools", "basis_period"): BASIS_PERIODS,
+    }
+
+
 # -- all at once, and how they are reported -----------------------------------------------------
 
 
@@ -359,10 +471,19 @@ def test_cli_check_config(seeds, capsys):
     assert "unknown team 'foundation-modelz'" in capsys.readouterr().err
 
 
+def test_cli_check_config_refuses_a_zero_weight(seeds, capsys):
+    from orchestration.cli import main
+
+    _write_pools(seeds, "support,applied-ml,0\nsupport,foundation-models,1\n")
+    assert main(["check-config", "--seeds-dir", str(seeds)]) == 1
+    err = capsys.readouterr().err
+    assert "seeds/shared_cost_pool_weights.csv, row 1 (line 2), column weight: weight 0 is zero" in err
+
+
 def test_dagster_gate_fails_before_dbt_with_every_problem(seeds):
     import dagster as dg
 
-    from orchestration.transform.checks import check_configuration_before_dbt
+    from orchestration.transform.configuration_gate import check_configuration_before_dbt
 
     context = dg.build_asset_context()
     check_configuration_before_dbt(context, seeds)  # valid: no error
@@ -373,3 +494,15 @@ def test_dagster_gate_fails_before_dbt_with_every_problem(seeds):
     assert "2 configuration problems" in raised.value.description
     assert raised.value.metadata["problem_count"].value == 2
     assert "foundation-modelz" in raised.value.metadata["problems"].value
+
+
+def test_dagster_gate_refuses_a_zero_weight_before_dbt(seeds):
+    import dagster as dg
+
+    from orchestration.transform.configuration_gate import check_configuration_before_dbt
+
+    _write_pools(seeds, "support,applied-ml,0\nsupport,foundation-models,1\n")
+    with pytest.raises(dg.Failure) as raised:
+        check_configuration_before_dbt(dg.build_asset_context(), seeds)
+    assert "1 configuration problem in the seeds" in raised.value.description
+    assert "| shared_cost_pool_weights.csv | 1 | 2 | weight | weight 0 is zero" in raised.value.metadata["problems"].value

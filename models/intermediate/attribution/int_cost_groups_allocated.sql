@@ -301,7 +301,7 @@ fixed_weights as (
         listed_weight as weight
     from period_recipients
     where method = 'fixed'
-        and listed_weight > 0
+        and listed_weight is not null  -- a fixed pool listing no teams has no recipient: rows stay
 
 ),
 
