@@ -17,7 +17,7 @@ from orchestration.environment import PROJECT_ROOT
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 
 MARTS = {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
-         "fct_unattributed_costs", "dim_teams"}
+         "fct_unallocated_costs", "dim_teams"}
 
 
 def _graph():

@@ -39,5 +39,5 @@ def test_ingestion_does_not_run_the_schema_gate():
 def test_marts_step_holds_the_line_items_and_what_is_built_from_them():
     marts = {key.to_user_string() for key in defs.resolve_assets_def(dg.AssetKey(["fct_chargeback_monthly"])).keys}
     assert {"fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
-            "fct_unattributed_costs"} <= marts
+            "fct_unallocated_costs"} <= marts
     assert "dim_teams" not in marts and "int_cost_groups" not in marts and "int_cost_groups_allocated" in marts
