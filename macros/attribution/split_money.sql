@@ -11,13 +11,6 @@
     ({{ to_money('round((' ~ amount ~ ') * (' ~ share_through ~ '), 9)') }} - {{ to_money('round((' ~ amount ~ ') * (' ~ share_before ~ '), 9)') }})
 {%- endmacro %}
 
-{# The money columns of a line item: every one is split, so each split adds back to its source row. #}
-{% macro line_item_money_columns() -%}
-    {{ return(['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost', 'credits_total',
-               'credits_committed_use', 'credits_sustained_use', 'credits_promotion', 'credits_discount',
-               'credits_other']) }}
-{%- endmacro %}
-
 {#
   A money column after shared-cost pools: unchanged where the row was not split (null shares),
   else the recipient's exact part (split_money). One rule for the cost groups

@@ -17,7 +17,7 @@ source_totals as (
 
     select
         billing_account_id,
-        concat(substr(invoice.month, 1, 4), '-', substr(invoice.month, 5, 2)) as invoice_month,
+        {{ invoice_month('invoice.month') }} as invoice_month,
         currency,
         sum({{ to_money('cost') }} + {{ sum_credits('credits') }}) as source_cost
     from {{ source('gcp_billing_export', 'detailed_usage_cost') }}

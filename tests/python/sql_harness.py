@@ -13,27 +13,64 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import duckdb
+import jinja2
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-# The line items' money and quantity columns (int_cost_line_items_focus_aligned, fct_cost_line_items).
-MONEY_COLUMNS = [
-    "billed_cost", "effective_cost", "list_cost", "contracted_cost", "credits_total",
-    "credits_committed_use", "credits_sustained_use", "credits_promotion", "credits_discount",
-    "credits_other",
-]
-QUANTITY_COLUMNS = ["consumed_quantity", "pricing_quantity"]
-# A cost group's money columns (macros/attribution/cost_groups.sql, cost_group_money_columns()):
-# the line items' sums that attribution and the shared-cost split carry; no quantities.
-COST_GROUP_MONEY_COLUMNS = ["billed_cost", "effective_cost", "list_cost", "credits_total"]
 DATABASE = "w"  # the catalog name DuckDB gives <tmp>/w.duckdb, as written in the compiled SQL
 
 
-def compile_model(model: str, subdir: str) -> str:
-    """The compiled SELECT of `model` (path models/<subdir>/<model>.sql), compiled once, offline."""
+class _MacroReturn(Exception):
+    """dbt's `return()`: ends the macro with a value."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__()
+        self.value = value
+
+
+def _raise_return(value: object) -> None:
+    raise _MacroReturn(value)
+
+
+def render_macros(path: Path) -> dict[str, Callable[..., object]]:
+    """The macros of a dbt macro file as Python functions returning what dbt's `return()` gives.
+
+    As dbt does, each macro is its own template and finds the others (and `return`) in the
+    context, so a macro may call another of the file. For macros of plain Jinja and `return`:
+    dbt's context (adapter, ref, ...) is not there.
+    """
+    source = path.read_text()
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    # Shared by every macro's template (not copied), so a macro finds those defined after it too.
+    context: dict[str, object] = {**environment.globals, "return": _raise_return}
+    macros: dict[str, Callable[..., object]] = {}
+    for match in re.finditer(r"{%-?\s*macro\s+(\w+).*?{%-?\s*endmacro\s*-?%}", source, re.S):
+        template = environment.from_string(match.group(0))
+        template_context = template.new_context(context, shared=True)
+        for _ in template.root_render_func(template_context):  # defines the macro
+            pass
+        macro = template_context.vars[match.group(1)]  # also a private one (`_name`), unlike a module
+
+        def call(*args, _macro=macro, **kwargs):
+            try:
+                return _macro(*args, **kwargs)
+            except _MacroReturn as returned:
+                return returned.value
+
+        context[match.group(1)] = macros[match.group(1)] = call
+    return macros
+
+
+# A cost group's money columns, from the one list (macros/attribution/money_columns.sql).
+COST_GROUP_MONEY_COLUMNS: list[str] = render_macros(
+    PROJECT_ROOT / "macros" / "attribution" / "money_columns.sql")["cost_group_money_columns"]()
+
+
+def compile_model(model: str) -> str:
+    """The compiled SELECT of `model`, compiled once, offline."""
     with tempfile.TemporaryDirectory(prefix="sql-harness-") as tmp:
         work = Path(tmp)
         env = dict(os.environ)
@@ -49,7 +86,7 @@ def compile_model(model: str, subdir: str) -> str:
         result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"dbt compile failed:\n{result.stdout}\n{result.stderr}")
-        compiled = work / "target" / "compiled" / "ai_chargeback" / "models" / subdir / f"{model}.sql"
+        [compiled] = (work / "target" / "compiled" / "ai_chargeback" / "models").rglob(f"{model}.sql")
         return compiled.read_text()
 
 

@@ -93,7 +93,7 @@ NANO = Decimal("0.000000001")
 
 @pytest.fixture(scope="module")
 def model_sql() -> str:
-    sql = harness.compile_model("int_cost_groups_allocated", "intermediate/attribution")
+    sql = harness.compile_model("int_cost_groups_allocated")
     assert harness.referenced_relations(sql) == {
         ("intermediate", "int_cost_groups_attributed"),
         ("seeds", "shared_cost_pools"),

@@ -17,7 +17,7 @@ from orchestration.reporting import attribution_accuracy, last_complete_invoice_
 from orchestration.settings import Settings
 
 MARTS = ["fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
-         "fct_unattributed_costs", "dim_teams"]
+         "fct_unallocated_costs", "dim_teams"]
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -53,8 +53,8 @@ def built(export_dir) -> Path:
 def test_marts_are_built_in_schema_marts(built):
     tables = {row[0] for row in _query("select table_name from information_schema.tables where table_schema = 'marts'")}
     assert set(MARTS) <= tables
-    # fct_unattributed_costs may rightly be empty: the demo configuration attributes everything.
-    for mart in (m for m in MARTS if m != "fct_unattributed_costs"):
+    # fct_unallocated_costs may rightly be empty: the demo configuration attributes everything.
+    for mart in (m for m in MARTS if m != "fct_unallocated_costs"):
         assert _query(f"select count(*) from marts.{mart}")[0][0] > 0, mart
 
 

@@ -102,7 +102,7 @@ ALLOWED_METHOD = re.compile(
 
 @pytest.fixture(scope="module")
 def model_sql() -> str:
-    sql = harness.compile_model("int_cost_groups_attributed", "intermediate/attribution")
+    sql = harness.compile_model("int_cost_groups_attributed")
     assert harness.referenced_relations(sql) == {
         ("intermediate", "int_cost_groups"),
         ("intermediate", "int_label_sets_resolved"),
@@ -277,7 +277,7 @@ def run_model(con, sql: str, data: dict, shuffle_seed: int | None = None) -> lis
         harness.create_table(con, "intermediate", table, columns,
                              [[row[name] for name, _ in columns] for row in rows])
     # The model joins the lookups on label_set_key(set), a hash in DuckDB
-    # (macros/warehouse/nested_fields.sql): key the stand-in sets the same way.
+    # (macros/warehouse/label_set_key.sql): key the stand-in sets the same way.
     for table, key in LOOKUP_KEYS:
         relation = f'"{harness.DATABASE}"."intermediate"."{table}"'
         con.execute(f"create or replace table {relation} as select * replace (hash({key}) as {key}) from {relation}")

@@ -8,7 +8,7 @@ with
 source as (
 
     select
-        -- locates the export row, for int_attribution_signatures (macros/warehouse/cost_groups.sql)
+        -- locates the export row, for int_attribution_signatures (macros/warehouse/source_row_id.sql)
         {{ source_row_id() }} as source_row_id,
         *
     from {{ source('gcp_billing_export', 'detailed_usage_cost') }}
@@ -77,7 +77,7 @@ flattened as (
             timestamp_micros_text('export_time'),
             'cost_type', 'adjustment_info.id', fixed9('cost'), fixed9('usage.amount'),
         ])) }} as line_item_id,
-        concat(substr(invoice.month, 1, 4), '-', substr(invoice.month, 5, 2)) as invoice_month
+        {{ invoice_month('invoice.month') }} as invoice_month
 
     from source
 

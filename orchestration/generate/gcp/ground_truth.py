@@ -22,10 +22,10 @@ def _key_ts(v: Any) -> str:
     if v is None:
         return ""
     if not isinstance(v, datetime):
-        text = str(v).strip()
-        for suffix in (" UTC", "Z", "+00:00"):
-            text = text.removesuffix(suffix)
-        v = datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=timezone.utc)
+        text = str(v).strip().removesuffix(" UTC").removesuffix("Z")
+        v = datetime.fromisoformat(text.replace(" ", "T", 1))
+    # No offset means UTC, as BigQuery writes it; another offset is converted, as the warehouse does.
+    v = v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
     return key_timestamp(epoch_us(v))
 
 

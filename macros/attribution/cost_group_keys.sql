@@ -4,7 +4,9 @@
   A bill has millions of line items but a few thousand distinct combinations of what attribution
   reads (its signature), times billing currency, invoice month and usage day. Attribution,
   shared-cost pools and every aggregated mart work per group; fct_cost_line_items joins each line
-  item to its group on cost_group_key and takes team, phase and shares from there.
+  item to its group on cost_group_key and takes team, phase and shares from there. This file holds
+  what makes a group and its keys; macros/warehouse/signature_values.sql where the warehouses
+  differ.
 #}
 
 {#
@@ -21,6 +23,7 @@
     ]) }}
 {%- endmacro %}
 
+{# The attribution key's columns and project_ancestors: what int_attribution_signatures holds per key. #}
 {% macro attribution_signature_columns() -%}
     {{ return(attribution_key_columns() + ['project_ancestors']) }}
 {%- endmacro %}
@@ -28,16 +31,6 @@
 {# The columns that, with the attribution key, make a cost group (billing_period_start follows from invoice_month). #}
 {% macro cost_group_grain_columns() -%}
     {{ return(['billing_currency', 'invoice_month', 'charge_date']) }}
-{%- endmacro %}
-
-{# The first day of an invoice month given as YYYY-MM: FOCUS BillingPeriodStart. #}
-{% macro billing_period_start(invoice_month) -%}
-    cast(concat({{ invoice_month }}, '-01') as date)
-{%- endmacro %}
-
-{# The money the groups carry: what the aggregated marts report. Line items keep every column. #}
-{% macro cost_group_money_columns() -%}
-    {{ return(['billed_cost', 'effective_cost', 'list_cost', 'credits_total']) }}
 {%- endmacro %}
 
 {# A line item's attribution key: one 64-bit fingerprint of its signature. #}
@@ -51,6 +44,7 @@
     {{ fingerprint(_prefixed(['attribution_key'] + cost_group_grain_columns(), prefix)) }}
 {%- endmacro %}
 
+{# `columns` with `prefix` before each name. #}
 {% macro _prefixed(columns, prefix) -%}
     {%- set prefixed = [] -%}
     {%- for column in columns -%}{%- do prefixed.append(prefix ~ column) -%}{%- endfor -%}

@@ -3,7 +3,7 @@
   with the label arrays attribution reads. Each source is one CTE mapped to the same columns;
   new sources join with `union all`. Today: the GCP detailed usage cost export.
 
-  attribution_key fingerprints everything attribution reads (macros/attribution/cost_groups.sql):
+  attribution_key fingerprints everything attribution reads (macros/attribution/cost_group_keys.sql):
   line items with equal keys get the same team and phase, so attribution runs per key, not per
   line item. A view: the key is computed only by the models that read it.
 #}

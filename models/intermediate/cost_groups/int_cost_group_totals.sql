@@ -3,9 +3,9 @@
   day: the one pass over every line item that attribution and the aggregated marts need. A few
   hundred thousand rows for ten million line items.
 
-  representative_row_id locates one line item of the group (macros/attribution/cost_groups.sql:
-  source_row_id), so int_attribution_signatures can fetch each key's signature values without
-  reading every line item again.
+  representative_row_id locates one line item of the group (macros/warehouse/source_row_id.sql),
+  so int_attribution_signatures can fetch each key's signature values without reading every line
+  item again.
 #}
 {%- set grain = cost_group_grain_columns() -%}
 with

@@ -1,18 +1,4 @@
 {#
-  Where cost groups differ between warehouses (macros/attribution/cost_groups.sql has the rest):
-  how a key's signature values are found, what locates an export row, and how
-  fct_cost_line_items is materialized.
-#}
-
-{# fct_cost_line_items: a view in DuckDB, a table in BigQuery (see the model's header). #}
-{% macro line_items_materialization() -%}
-    {{ return(adapter.dispatch('line_items_materialization')()) }}
-{%- endmacro %}
-
-{% macro default__line_items_materialization() -%}{{ return('view') }}{%- endmacro %}
-{% macro bigquery__line_items_materialization() -%}{{ return('table') }}{%- endmacro %}
-
-{#
   The signature values (attribution_signature_columns) of every attribution key of `totals`
   (int_cost_group_totals), taken from the line items of `line_items`.
 
@@ -65,14 +51,3 @@
     from {{ line_items }}
     group by attribution_key
 {%- endmacro %}
-
-{#
-  A number that locates an export row: DuckDB's rowid, stable while the table is unchanged (see
-  signature_values). BigQuery has none: null.
-#}
-{% macro source_row_id() -%}
-    {{ return(adapter.dispatch('source_row_id')()) }}
-{%- endmacro %}
-
-{% macro default__source_row_id() -%}rowid{%- endmacro %}
-{% macro bigquery__source_row_id() -%}cast(null as int64){%- endmacro %}

@@ -2,7 +2,7 @@
   One row per attribution key: the values of everything attribution reads, shared by all line
   items with that key (a few thousand rows for millions of line items). The lookups resolve label
   sets, tags, ancestors and rules from here, once each. signature_values fetches them from one
-  representative line item per key (macros/attribution/cost_groups.sql).
+  representative line item per key (macros/warehouse/signature_values.sql).
 #}
 with
 
