@@ -44,9 +44,9 @@ BASE = {
 # Each case changes the base row; `seller_name` (not part of the key) names the row.
 CASES = {
     "base": {},
-    "no optional key field": {"service": None, "sku": None, "project": None, "resource": None,
-                              "location": None, "usage": None, "cost_type": None, "usage_end_time": None},
-    "records with null fields": {"service": {"id": None}, "resource": {"name": "vm"}, "usage": {"amount": None}},
+    # Fields a row may lack (the required ones are refused at ingestion: gcp_schema.REQUIRED_FIELDS).
+    "no optional key field": {"project": None, "resource": None, "location": None, "usage": None},
+    "records with null fields": {"project": {"id": None}, "resource": {"name": "vm"}, "usage": {"amount": None}},
     "empty strings": {"sku": {"id": ""}, "project": {"id": ""}, "cost_type": ""},
     "separator and unicode in values": {"sku": {"id": "a|b"}, "project": {"id": "projet-été-日本"},
                                         "resource": {"global_name": "x||y"}},
