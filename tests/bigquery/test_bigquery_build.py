@@ -1,0 +1,120 @@
+"""`chargeback build` on BigQuery's dialect (the emulator) gives what the DuckDB build gives.
+
+The fixtures (conftest.py) run both builds on the same export. What a green run proves, and
+what only a real BigQuery proves, is in docs/bigquery.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from export_table import REPEATED_FIELDS
+
+from orchestration.environment import PROJECT_ROOT
+
+COMPARE_MARTS = PROJECT_ROOT / "benchmarks" / "compare_marts.py"
+
+# How `chargeback build` prints check results (orchestration/cli.py, print_check_results).
+CHECK_COUNTS = re.compile(r"\[chargeback\] checks: (\d+) data-quality \(GX\) checks, (\d+) other checks "
+                          r"such as dbt tests \((\d+) passed\)")
+TAIL = 4000  # characters of a build's output shown when a test fails
+
+CHECK_LINE = re.compile(r"^  (passed|FAILED \((?:ERROR|WARN)\))\s+(\S+) on (\S+): (.*)$", re.MULTILINE)
+
+
+def check_results(output: str) -> dict[str, tuple[str, str]]:
+    """check name → (verdict, summary) of each check `chargeback build` printed."""
+    return {name: (verdict, summary) for verdict, name, _asset, summary in CHECK_LINE.findall(output)}
+
+
+def check_counts(output: str) -> tuple[int, int, int]:
+    """(data-quality checks, other checks such as dbt tests, of which passed)."""
+    found = CHECK_COUNTS.search(output)
+    assert found, f"`chargeback build` printed no check results:\n{output[-TAIL:]}"
+    return tuple(int(group) for group in found.groups())
+
+
+# --------------------------------------------------------------------------- the export table
+
+def test_export_table_holds_every_row_as_bigquery_does(emulator, export):
+    client = emulator.client()
+    table = client.get_table(export.table_id)
+    assert table.time_partitioning.field == "export_time"
+    null_arrays = " + ".join(f"countif({name} is null)" for name in REPEATED_FIELDS)
+    [(rows, nulls, added)] = client.query(
+        f"select count(*), {null_arrays}, countif(some_field_google_added_later.x = 1) from `{export.table_id}`"
+    ).result()
+    assert (rows, nulls) == (export.rows, 0)
+    # The real rows' field that Google added after the schema file: a column of the table.
+    assert export.columns_added == ("some_field_google_added_later",) and added == 1
+
+
+# --------------------------------------------------------------------------- the build
+
+def test_build_passes_every_dbt_test_on_bigquery(bigquery_build, duckdb_build):
+    duckdb_counts = check_counts(duckdb_build.output)
+    quality, others, passed = check_counts(bigquery_build.output)
+    assert others == passed, f"dbt tests failed on BigQuery:\n{bigquery_build.output[-TAIL:]}"
+    assert (quality, others) == duckdb_counts[:2], "not the same checks as on DuckDB"
+
+
+def test_every_unit_test_ran_and_passed(bigquery_build):
+    # dbt prints what it found, then per invocation (Dagster runs dbt twice) what it ran and the tally.
+    found = re.search(r"Found .*?\b(\d+) unit tests", bigquery_build.output)
+    assert found, f"dbt found no unit test:\n{bigquery_build.output[-TAIL:]}"
+    ran = sum(int(count) for count in re.findall(r"Finished running .*?\b(\d+) unit tests", bigquery_build.output))
+    assert ran == int(found[1]), (f"{ran} of {found[1]} unit tests ran on BigQuery"
+                                  + (" (DBT_EXCLUDE_RESOURCE_TYPES is set)" if os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES") else ""))
+    errors = re.findall(r"Done\. PASS=\d+ WARN=\d+ ERROR=(\d+)", bigquery_build.output)
+    assert errors and set(errors) == {"0"}
+
+
+def test_data_quality_checks_give_the_duckdb_verdicts(bigquery_build, duckdb_build):
+    on_bigquery, on_duckdb = check_results(bigquery_build.output), check_results(duckdb_build.output)
+    assert on_bigquery, f"no data-quality check result printed:\n{bigquery_build.output[-TAIL:]}"
+    assert on_bigquery == on_duckdb
+
+
+def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
+    # Both freshness checks (Dagster's query and `dbt source freshness`) name the newest export_time.
+    def newest(output: str) -> list[str]:
+        return re.findall(r"\[chargeback\] freshness (\S+): (\w+) - .*?export_time (\d{4}-\d\d-\d\d.\d\d:\d\d:\d\d)",
+                          output)
+    assert len(newest(bigquery_build.output)) == 2
+    assert newest(bigquery_build.output) == newest(duckdb_build.output)
+
+
+# --------------------------------------------------------------------------- the marts
+
+def _copy_marts(client, dataset: str, warehouse: Path) -> list[str]:
+    """Every table and view of a BigQuery dataset into schema `marts` of a DuckDB file, as
+    compare_marts.py reads a warehouse. Only representation changes: BigQuery TIMESTAMPs (UTC
+    instants) become DuckDB's TIMESTAMP in UTC, as the DuckDB build stores them."""
+    marts = sorted(table.table_id for table in client.list_tables(dataset))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        for mart in marts:
+            rows = client.query(f"select * from `{dataset}.{mart}`").result().to_arrow(create_bqstorage_client=False)
+            con.register("bigquery_rows", rows)
+            columns = con.execute("describe bigquery_rows").fetchall()
+            listed = ", ".join(f"\"{name}\" at time zone 'UTC' as \"{name}\"" if kind == "TIMESTAMP WITH TIME ZONE"
+                               else f'"{name}"' for name, kind, *_ in columns)
+            con.execute(f'create table marts."{mart}" as select {listed} from bigquery_rows')
+            con.unregister("bigquery_rows")
+    return marts
+
+
+def test_every_mart_equals_the_duckdb_build(emulator, bigquery_build, duckdb_build, tmp_path):
+    bigquery_marts = tmp_path / "bigquery-marts.duckdb"
+    marts = _copy_marts(emulator.client(), bigquery_build.marts, bigquery_marts)
+    assert marts, f"no mart in {bigquery_build.marts}"
+    compared = subprocess.run([sys.executable, str(COMPARE_MARTS), str(duckdb_build.marts), str(bigquery_marts)],
+                              capture_output=True, text=True)
+    print(compared.stdout)
+    assert compared.returncode == 0, f"marts differ (DuckDB before, BigQuery after):\n{compared.stdout}{compared.stderr}"
