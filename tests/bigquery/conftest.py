@@ -9,7 +9,8 @@ tests with the project's. The session:
    (export_table.py), with the real export rows of tests/python/fixtures;
 3. runs `chargeback build` with CHARGEBACK_DBT_TARGET=bigquery, in a subprocess that reaches the
    emulator through BIGQUERY_EMULATOR_HOST (credentials: emulator_credentials/sitecustomize.py);
-4. ingests and builds the same files on DuckDB into a temporary warehouse, to compare with.
+4. ingests the same export (every extract: ingestion keeps the last of each day) and the real
+   rows on DuckDB into a temporary warehouse, and builds it, to compare with.
 
 Everything is written under pytest's temporary directory. A failure says which step failed
 and shows the end of its output (the emulator's log for the emulator).
@@ -43,8 +44,8 @@ REAL_EXPORT_ROWS = PROJECT_ROOT / "tests" / "python" / "fixtures" / "gcp" / "rea
 
 # A few thousand rows: every model, test and currency path runs, in a few minutes on 2 cores.
 # (With ~200+ line items a day, as from 20,000 rows, gx_tag_coverage judges days too.)
-EXPORT_ROWS = int(os.environ.get("BQ_TEST_EXPORT_ROWS", 3000))
-EXPORT_SEED = int(os.environ.get("BQ_TEST_EXPORT_SEED", 11))
+EXPORT_ROWS = int(os.environ.get("BQ_TEST_EXPORT_ROWS", "3000"))
+EXPORT_SEED = int(os.environ.get("BQ_TEST_EXPORT_SEED", "11"))
 # The marts go to one project, the export is read in place from another, as in most deployments.
 MARTS_PROJECT, MARTS_DATASET, LOCATION = "chargeback-emulated", "finops", "US"
 EXPORT_PROJECT, EXPORT_DATASET = "billing-emulated", "billing_export"
@@ -56,15 +57,21 @@ def tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` distinct loopback ports free now (each held until all are picked)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def run_chargeback(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
     """`chargeback ARGS`, its output kept in `log`; fails the test with the output's end when it fails."""
-    completed = subprocess.run([str(CHARGEBACK), *args], env=env, cwd=cwd, capture_output=True, text=True,
+    completed = subprocess.run([str(CHARGEBACK), *args], env=env, cwd=cwd, check=False, capture_output=True, text=True,
                                timeout=BUILD_TIMEOUT_SECONDS)
     log.write_text(f"$ chargeback {' '.join(args)}\n--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}")
     if completed.returncode != 0:
@@ -121,7 +128,7 @@ def emulator(tmp_path_factory) -> Emulator:
                     f"installs it from tests/bigquery/emulator-requirements.lock", pytrace=False)
     work = tmp_path_factory.mktemp("emulator")
     log = work / "emulator.log"
-    rest_port, grpc_port = free_port(), free_port()
+    rest_port, grpc_port = free_ports(2)
     command = [str(EMULATOR_PYTHON), str(HERE / "emulator_launcher.py"), "--rest-port", str(rest_port),
                "--grpc-port", str(grpc_port), "--project", MARTS_PROJECT]
     # BQ_EMULATOR_WITHOUT=name,...: leave work-arounds out, to see whether each is still needed.
@@ -149,10 +156,9 @@ def emulator(tmp_path_factory) -> Emulator:
 @dataclass(frozen=True)
 class Export:
     folder: Path
-    """The generated extracts."""
-    files: tuple[Path, ...]
-    """What the export table holds: the last extract of each export day, and the real rows."""
+    """The generated extracts, partial ones included."""
     table_id: str
+    """The export table: the last extract of each export day, and the real export rows."""
     rows: int
     columns_added: tuple[str, ...]
 
@@ -163,15 +169,13 @@ def export(emulator, tmp_path_factory) -> Export:
     folder = work / "gcp-export"
     run_chargeback(["generate", "gcp", "--rows", str(EXPORT_ROWS), "--seed", str(EXPORT_SEED), "--out", str(folder)],
                    clean_environment(PYTHONPATH=str(PROJECT_ROOT)), work, work / "generate.log")
-    files = (*latest_extract_files(folder), REAL_EXPORT_ROWS)
     # The generator writes one export table per billing account (USD and EUR); the project reads
     # one export table. All rows go into the first account's table, so that both currencies run
     # on BigQuery as they do on DuckDB, which ingests every table's files into one raw table.
     table = min(path.name for path in folder.iterdir() if path.name.startswith(EXPORT_TABLE_PREFIX))
     loaded = load_export_table(emulator.client(EXPORT_PROJECT), f"{EXPORT_PROJECT}.{EXPORT_DATASET}.{table}",
-                               list(read_rows(files)))
-    return Export(folder=folder, files=files, table_id=loaded.table_id, rows=loaded.rows,
-                  columns_added=loaded.columns_added)
+                               list(read_rows([*latest_extract_files(folder), REAL_EXPORT_ROWS])))
+    return Export(folder=folder, table_id=loaded.table_id, rows=loaded.rows, columns_added=loaded.columns_added)
 
 
 # --------------------------------------------------------------------------- the two builds
@@ -227,7 +231,8 @@ def _build_on_duckdb(export: Export, work: Path) -> Build:
     warehouse = work / "warehouse.duckdb"
     env = clean_environment(CHARGEBACK_DUCKDB_PATH=str(warehouse), DAGSTER_HOME=str(work / "dagster"),
                             PYTHONPATH=str(PROJECT_ROOT))
-    run_chargeback(["ingest", "gcp", *map(str, export.files)], env, PROJECT_ROOT, work / "ingest.log")
+    # Every extract, partial ones included: the ingestion's own choice must end with the rows of the table.
+    run_chargeback(["ingest", "gcp", str(export.folder), str(REAL_EXPORT_ROWS)], env, PROJECT_ROOT, work / "ingest.log")
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
     return Build(output=completed.stdout + completed.stderr, log=work / "build.log", marts=str(warehouse))
 

@@ -42,10 +42,12 @@ def offline_start() -> None:
 
 def nested_schema() -> None:
     """The translator qualifies columns against a schema it builds from the catalogue, and
-    that schema leaves out every RECORD or REPEATED column it cannot name a DuckDB type for.
-    `select *` over the export then silently loses `labels`, `credits`, `project`, `service`...
-    Hit by every model that reads the export. Here nested fields get their full DuckDB STRUCT /
-    LIST type (the mapping bqemulator uses to create the table itself)."""
+    that schema leaves out every RECORD or REPEATED column (it cannot name their DuckDB type).
+    `service.id`, a field of the RECORD column `service`, is then taken for column `id` of a
+    table `service` ("Referenced table service not found"), and `select *` loses the nested
+    columns. Hit by staging, so by every model that reads the export. Here nested columns get
+    their full DuckDB STRUCT / LIST type (the mapping bqemulator uses to create the table)."""
+    from bqemulator.domain.errors import NotFoundError
     from bqemulator.sql import catalog_schema, inner_query
     from bqemulator.storage.type_map import bq_schema_to_duckdb_columns
 
@@ -69,7 +71,7 @@ def nested_schema() -> None:
                 continue
             try:
                 meta = catalog.get_table(*reference)
-            except Exception:  # a CTE or a table not created yet: nothing to annotate with
+            except NotFoundError:  # a table not created yet: nothing to annotate with
                 meta = None
             if meta is None:
                 continue
@@ -77,7 +79,7 @@ def nested_schema() -> None:
             for field in meta.schema_.fields:
                 try:
                     [(_, columns[field.name])] = bq_schema_to_duckdb_columns([field_resource(field)])
-                except Exception:
+                except Exception:  # noqa: BLE001 - a type the map cannot name: as bqemulator does
                     columns[field.name] = catalog_schema._safe_bq_to_duckdb(field.type) or "UNKNOWN"
             schema[reference[2]] = columns
         return schema
@@ -89,8 +91,8 @@ def nested_schema() -> None:
 def ctas_subquery() -> None:
     """dbt-bigquery writes a contracted model as `create table t (col type, ...) as (select
     ...)`: the body in parentheses. bqemulator looks for the first SELECT of the body to cast
-    its columns to the declared types, finds a Subquery instead, and gives up. Hit by every
-    mart (contracts are enforced on the marts)."""
+    its columns to the declared types, finds a Subquery instead, and passes the statement on
+    untranslated, which DuckDB cannot parse. Hit by every mart (contracts are enforced there)."""
     from bqemulator.sql.rewriter import create_table_schema_ctas
 
     first_select = create_table_schema_ctas._first_select
@@ -163,7 +165,7 @@ def numeric_width() -> None:
             return duckdb_sql
         try:
             tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
-        except Exception:
+        except sqlglot.errors.SqlglotError:  # bqemulator then runs it as it is
             return duckdb_sql
         widened = False
         for data_type in list(tree.find_all(exp.DataType)):

@@ -10,10 +10,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import duckdb
-import pytest
+from bigquery_marts import copy_marts
 from export_table import REPEATED_FIELDS
 
 from orchestration.environment import PROJECT_ROOT
@@ -92,29 +90,11 @@ def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
 
 # --------------------------------------------------------------------------- the marts
 
-def _copy_marts(client, dataset: str, warehouse: Path) -> list[str]:
-    """Every table and view of a BigQuery dataset into schema `marts` of a DuckDB file, as
-    compare_marts.py reads a warehouse. Only representation changes: BigQuery TIMESTAMPs (UTC
-    instants) become DuckDB's TIMESTAMP in UTC, as the DuckDB build stores them."""
-    marts = sorted(table.table_id for table in client.list_tables(dataset))
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts")
-        for mart in marts:
-            rows = client.query(f"select * from `{dataset}.{mart}`").result().to_arrow(create_bqstorage_client=False)
-            con.register("bigquery_rows", rows)
-            columns = con.execute("describe bigquery_rows").fetchall()
-            listed = ", ".join(f"\"{name}\" at time zone 'UTC' as \"{name}\"" if kind == "TIMESTAMP WITH TIME ZONE"
-                               else f'"{name}"' for name, kind, *_ in columns)
-            con.execute(f'create table marts."{mart}" as select {listed} from bigquery_rows')
-            con.unregister("bigquery_rows")
-    return marts
-
-
 def test_every_mart_equals_the_duckdb_build(emulator, bigquery_build, duckdb_build, tmp_path):
     bigquery_marts = tmp_path / "bigquery-marts.duckdb"
-    marts = _copy_marts(emulator.client(), bigquery_build.marts, bigquery_marts)
+    marts = copy_marts(emulator.client(), bigquery_build.marts, bigquery_marts)
     assert marts, f"no mart in {bigquery_build.marts}"
     compared = subprocess.run([sys.executable, str(COMPARE_MARTS), str(duckdb_build.marts), str(bigquery_marts)],
-                              capture_output=True, text=True)
+                              check=False, capture_output=True, text=True)
     print(compared.stdout)
     assert compared.returncode == 0, f"marts differ (DuckDB before, BigQuery after):\n{compared.stdout}{compared.stderr}"
