@@ -42,7 +42,7 @@ $(EMULATOR_STAMP): $(EMULATOR_LOCK)
 # chargeback build on the bigquery target against a local BigQuery emulator, compared with DuckDB
 # (tests/bigquery; what it proves and what only a real BigQuery proves: docs/bigquery.md).
 test-bigquery: install $(EMULATOR_STAMP)
-	BQ_EMULATOR_PYTHON=$(EMULATOR_VENV)/bin/python $(BIN)/python -m pytest tests/bigquery
+	BQ_EMULATOR_PYTHON=$(CURDIR)/$(EMULATOR_VENV)/bin/python $(BIN)/python -m pytest tests/bigquery
 
 dev: install
 	$(BIN)/dagster dev

@@ -39,7 +39,9 @@ from orchestration.ingestion.gcp_loader import EXPORT_TABLE_PREFIX
 
 HERE = Path(__file__).resolve().parent
 CHARGEBACK = Path(sys.executable).parent / "chargeback"
-EMULATOR_PYTHON = Path(os.environ.get("BQ_EMULATOR_PYTHON", PROJECT_ROOT / ".venv-bigquery-emulator" / "bin" / "python"))
+# absolute(), not resolve(): a virtual environment's python is a symlink to the base interpreter.
+EMULATOR_PYTHON = Path(os.environ.get("BQ_EMULATOR_PYTHON")
+                       or PROJECT_ROOT / ".venv-bigquery-emulator" / "bin" / "python").absolute()
 REAL_EXPORT_ROWS = PROJECT_ROOT / "tests" / "python" / "fixtures" / "gcp" / "real_export_rows.json"
 
 # A few thousand rows: every model, test and currency path runs, in a few minutes on 2 cores.

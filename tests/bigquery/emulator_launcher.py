@@ -213,7 +213,7 @@ def multipart_any() -> None:
 def info_schema_path() -> None:
     """BigQuery accepts `` `project.dataset.INFORMATION_SCHEMA`.COLUMNS `` (the view outside
     the backticks); bqemulator recognises only `` `project.dataset.INFORMATION_SCHEMA.COLUMNS` ``
-    and reports a missing dataset. Hit by the export-schema check, which reads the export's
+    and looks for a table named `INFORMATION_SCHEMA.COLUMNS` in the dataset. Hit by the export-schema check, which reads the export's
     column catalogue that way (orchestration/quality/sql.py)."""
     from bqemulator.sql import inner_query
 

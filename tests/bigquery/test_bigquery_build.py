@@ -31,6 +31,10 @@ def check_results(output: str) -> dict[str, tuple[str, str]]:
     return {name: (verdict, summary) for verdict, name, _asset, summary in CHECK_LINE.findall(output)}
 
 
+def client_rows(client, sql: str) -> list[tuple]:
+    return [tuple(row.values()) for row in client.query(sql).result()]
+
+
 def check_counts(output: str) -> tuple[int, int, int]:
     """(data-quality checks, other checks such as dbt tests, of which passed)."""
     found = CHECK_COUNTS.search(output)
@@ -77,6 +81,14 @@ def test_data_quality_checks_give_the_duckdb_verdicts(bigquery_build, duckdb_bui
     on_bigquery, on_duckdb = check_results(bigquery_build.output), check_results(duckdb_build.output)
     assert on_bigquery, f"no data-quality check result printed:\n{bigquery_build.output[-TAIL:]}"
     assert on_bigquery == on_duckdb
+
+
+def test_data_quality_results_are_recorded_on_bigquery(emulator, bigquery_build):
+    # The checks append their outcomes to <marts dataset>_quality.check_results with a load job.
+    recorded = client_rows(emulator.client(), f"select check_name, passed, warehouse "
+                                              f"from `{bigquery_build.marts}_quality.check_results`")
+    printed = check_results(bigquery_build.output)
+    assert sorted(recorded) == sorted((name, verdict == "passed", "bigquery") for name, (verdict, _) in printed.items())
 
 
 def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
