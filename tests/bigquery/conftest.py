@@ -19,6 +19,7 @@ and shows the end of its output (the emulator's log for the emulator).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -77,9 +78,19 @@ def run_chargeback(args: list[str], env: dict[str, str], cwd: Path, log: Path) -
                                timeout=BUILD_TIMEOUT_SECONDS)
     log.write_text(f"$ chargeback {' '.join(args)}\n--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}")
     if completed.returncode != 0:
-        pytest.fail(f"`chargeback {' '.join(args)}` exited {completed.returncode} (full output: {log})\n"
-                    f"--- stdout\n{tail(completed.stdout)}\n--- stderr\n{tail(completed.stderr)}", pytrace=False)
+        why = failed_steps(completed.stderr) or f"--- stdout\n{tail(completed.stdout)}\n--- stderr\n{tail(completed.stderr)}"
+        pytest.fail(f"`chargeback {' '.join(args)}` exited {completed.returncode} (full output: {log})\n{why}",
+                    pytrace=False)
     return completed
+
+
+def failed_steps(stderr: str) -> str | None:
+    """What `chargeback` printed about the job's failed steps (dbt's errors among them), if anything."""
+    start = stderr.find("[chargeback] step ")
+    end = stderr.find(" FAILED after", start)
+    if start < 0 or end < 0:
+        return None
+    return re.sub(r"\x1b\[[0-9;]*m", "", stderr[start:stderr.find("\n", end)])  # without dbt's colours
 
 
 def clean_environment(**settings: str) -> dict[str, str]:
@@ -196,7 +207,9 @@ def _project_reading_export_from_vars(work: Path, export_table_id: str) -> Path:
     today dbt reads it only from the vars gcp_billing_export_* in dbt_project.yml, which Dagster
     cannot pass. So the build runs from a copy of the project whose dbt_project.yml sets them
     (never the repository's). When the variables work, delete this function and run the build
-    from PROJECT_ROOT (PYTHONPATH: the credentials folder only)."""
+    from PROJECT_ROOT (PYTHONPATH: the credentials folder only). The copy also gives the build a
+    target/ of its own: unless the manifest is then prepared per target in separate folders,
+    run the two builds one after the other (`builds` runs them at once)."""
     copy = work / "project"
     shutil.copytree(PROJECT_ROOT, copy, ignore=shutil.ignore_patterns(
         ".git", ".venv*", "data", "target", "logs", "dbt_packages", "__pycache__", ".pytest_cache"))
