@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,10 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from export_table import latest_extract_files, load_export_table, read_rows
 
-from orchestration.environment import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT
 from orchestration.ingestion.gcp_loader import EXPORT_TABLE_PREFIX
 
 HERE = Path(__file__).resolve().parent
@@ -202,28 +200,7 @@ class Build:
     """Where the marts are: BigQuery `project.dataset`, or the DuckDB warehouse file (schema marts)."""
 
 
-def _project_reading_export_from_vars(work: Path, export_table_id: str) -> Path:
-    """TEMPORARY, until the export's location is read from CHARGEBACK_EXPORT_* (issue 9, item 1):
-    today dbt reads it only from the vars gcp_billing_export_* in dbt_project.yml, which Dagster
-    cannot pass. So the build runs from a copy of the project whose dbt_project.yml sets them
-    (never the repository's). When the variables work, delete this function and run the build
-    from PROJECT_ROOT (PYTHONPATH: the credentials folder only). The copy also gives the build a
-    target/ of its own: unless the manifest is then prepared per target in separate folders,
-    run the two builds one after the other (`builds` runs them at once)."""
-    copy = work / "project"
-    shutil.copytree(PROJECT_ROOT, copy, ignore=shutil.ignore_patterns(
-        ".git", ".venv*", "data", "target", "logs", "dbt_packages", "__pycache__", ".pytest_cache"))
-    project_file = copy / "dbt_project.yml"
-    settings = yaml.safe_load(project_file.read_text())
-    database, schema, table = export_table_id.split(".")
-    settings["vars"].update(gcp_billing_export_database=database, gcp_billing_export_schema=schema,
-                            gcp_billing_export_table=table)
-    project_file.write_text(yaml.safe_dump(settings, sort_keys=False))
-    return copy
-
-
 def _build_on_bigquery(emulator: Emulator, export: Export, work: Path) -> Build:
-    project = _project_reading_export_from_vars(work, export.table_id)
     database, schema, table = export.table_id.split(".")
     env = clean_environment(
         CHARGEBACK_DBT_TARGET="bigquery",
@@ -235,9 +212,9 @@ def _build_on_bigquery(emulator: Emulator, export: Export, work: Path) -> Build:
         CHARGEBACK_EXPORT_TABLE=table,
         DAGSTER_HOME=str(work / "dagster"),
         BIGQUERY_EMULATOR_HOST=emulator.url,
-        PYTHONPATH=os.pathsep.join([str(project), str(HERE / "emulator_credentials")]),
+        PYTHONPATH=str(HERE / "emulator_credentials"),
     )
-    completed = run_chargeback(["build"], env, project, work / "build.log")
+    completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
     return Build(output=completed.stdout + completed.stderr, log=work / "build.log",
                  marts=f"{MARTS_PROJECT}.{MARTS_DATASET}")
 
@@ -255,8 +232,8 @@ def _build_on_duckdb(export: Export, work: Path) -> Build:
 @pytest.fixture(scope="session")
 def builds(emulator, export, tmp_path_factory) -> dict[str, Build]:
     """`chargeback build` of the export on BigQuery (the emulator) and, from the same files, on
-    DuckDB (ingested into a temporary warehouse). The two run at once: the emulator works
-    mostly on one core, DuckDB's build on the other."""
+    DuckDB (ingested into a temporary warehouse). The two run at once (each target has its own
+    dbt manifest): the emulator works mostly on one core, DuckDB's build on the other."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         on_bigquery = pool.submit(_build_on_bigquery, emulator, export, tmp_path_factory.mktemp("bigquery-build"))
         on_duckdb = pool.submit(_build_on_duckdb, export, tmp_path_factory.mktemp("duckdb-build"))

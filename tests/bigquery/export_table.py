@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.environment import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT
 from orchestration.ingestion.gcp_loader import discover_extracts
 
 SCHEMA_FILE = PROJECT_ROOT / "orchestration" / "ingestion" / "gcp_billing_export_schema.json"

@@ -14,7 +14,7 @@ import sys
 from bigquery_marts import copy_marts
 from export_table import REPEATED_FIELDS
 
-from orchestration.environment import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT
 
 COMPARE_MARTS = PROJECT_ROOT / "benchmarks" / "compare_marts.py"
 
@@ -67,7 +67,7 @@ def test_build_passes_every_dbt_test_on_bigquery(bigquery_build, duckdb_build):
 
 
 def test_every_unit_test_ran_and_passed(bigquery_build):
-    # dbt prints what it found, then per invocation (Dagster runs dbt twice) what it ran and the tally.
+    # dbt prints what it found, then per invocation what it ran and the tally.
     found = re.search(r"Found .*?\b(\d+) unit tests", bigquery_build.output)
     assert found, f"dbt found no unit test:\n{bigquery_build.output[-TAIL:]}"
     ran = sum(int(count) for count in re.findall(r"Finished running .*?\b(\d+) unit tests", bigquery_build.output))
