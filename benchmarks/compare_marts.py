@@ -30,9 +30,12 @@ def export_marts(warehouse: Path, folder: Path) -> dict[str, list[str]]:
     columns: dict[str, list[str]] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set enable_progress_bar = false")
-        marts = [row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
-        ).fetchall()]
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
+            ).fetchall()
+        ]
         for mart in marts:
             relation = f'"{MARTS_SCHEMA}"."{mart}"'
             columns[mart] = [row[0] for row in con.execute(f"describe {relation}").fetchall()]
@@ -84,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
-    parser.add_argument("--renamed", action="append", default=[], metavar="OLD=NEW",
-                        help="a mart renamed on purpose (repeatable)")
+    parser.add_argument(
+        "--renamed", action="append", default=[], metavar="OLD=NEW", help="a mart renamed on purpose (repeatable)"
+    )
     args = parser.parse_args(argv)
     renamed = dict(pair.split("=", 1) for pair in args.renamed)
     return 0 if compare(args.before, args.after, renamed) else 1

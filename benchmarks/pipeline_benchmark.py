@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -34,8 +33,15 @@ BIN = Path(sys.executable).parent
 # the fastest way we know in DuckDB (see the file's header). Checked against the mart below.
 HAND_WRITTEN_CHARGEBACK = (Path(__file__).parent / "hand_written_chargeback.sql").read_text()
 DBT_RUN, HAND_QUERY = "dbt run (transformation)", "hand-written DuckDB query"
-GRAIN = ["invoice_month", "billing_period_start", "provider_name", "billing_account_id",
-         "billing_currency", "team", "workload_phase"]
+GRAIN = [
+    "invoice_month",
+    "billing_period_start",
+    "provider_name",
+    "billing_account_id",
+    "billing_currency",
+    "team",
+    "workload_phase",
+]
 MONEY = ["direct_cost", "shared_cost", "effective_cost", "billed_cost", "list_cost", "credits_total"]
 
 
@@ -43,11 +49,13 @@ def compare_with_mart(con) -> str:
     """Whether the hand-written query returns fct_chargeback_monthly's rows (money within 0.01)."""
     con.execute(f"create temp table hand as {HAND_WRITTEN_CHARGEBACK}")
     matched = " and ".join(f"hand.{c} is not distinct from mart.{c}" for c in GRAIN)
-    differs = " or ".join([f"abs(hand.{c} - mart.{c}) > 0.01" for c in MONEY]
-                          + ["hand.line_item_count <> mart.line_item_count", "hand.team is null", "mart.team is null"])
+    differs = " or ".join(
+        [f"abs(hand.{c} - mart.{c}) > 0.01" for c in MONEY]
+        + ["hand.line_item_count <> mart.line_item_count", "hand.team is null", "mart.team is null"]
+    )
     differing, largest = con.execute(f"""
         select count(*) filter (where {differs}),
-               max(greatest({', '.join(f'abs(hand.{c} - mart.{c})' for c in MONEY)}))
+               max(greatest({", ".join(f"abs(hand.{c} - mart.{c})" for c in MONEY)}))
         from hand full outer join marts.fct_chargeback_monthly as mart on {matched}
     """).fetchone()
     rows = con.execute("select count(*) from marts.fct_chargeback_monthly").fetchone()[0]
@@ -74,8 +82,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--format", choices=["json", "parquet"], default="json")
     parser.add_argument("--workdir", help="where to put the export and warehouse (default: a temporary folder)")
-    parser.add_argument("--reuse-load", action="store_true",
-                        help="keep the export and raw table already in --workdir: time only seed, dbt and the query")
+    parser.add_argument(
+        "--reuse-load",
+        action="store_true",
+        help="keep the export and raw table already in --workdir: time only seed, dbt and the query",
+    )
     args = parser.parse_args()
     if args.reuse_load and not args.workdir:
         parser.error("--reuse-load needs --workdir")
@@ -90,8 +101,22 @@ def main() -> None:
     chargeback = [str(BIN / "chargeback")]
 
     load_stages = [
-        ("generate", chargeback + ["generate", "gcp", "--rows", str(args.rows), "--seed", str(args.seed),
-                                   "--out", str(export_dir), "--format", args.format]),
+        (
+            "generate",
+            chargeback
+            + [
+                "generate",
+                "gcp",
+                "--rows",
+                str(args.rows),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(export_dir),
+                "--format",
+                args.format,
+            ],
+        ),
         ("ingest", chargeback + ["ingest", "gcp", str(export_dir)]),
     ]
     stages = [] if args.reuse_load else load_stages
@@ -99,13 +124,23 @@ def main() -> None:
         ("dbt seed", dbt + ["seed", "--quiet"]),
         (DBT_RUN, dbt + ["run", "--quiet"]),
         ("dbt test (checks)", dbt + ["test", "--quiet"]),
-        (HAND_QUERY, [sys.executable, "-c", (
-            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
-            "con.execute(\"set memory_limit='3GB'\"); con.execute('set enable_progress_bar = false'); "
-            "started = time.perf_counter(); "
-            "con.execute(sys.argv[2]).fetchall(); "
-            "open(sys.argv[3], 'w').write(str(time.perf_counter() - started))"
-        ), str(warehouse), HAND_WRITTEN_CHARGEBACK, str(workdir / "hand_query_seconds")]),
+        (
+            HAND_QUERY,
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
+                    "con.execute(\"set memory_limit='3GB'\"); con.execute('set enable_progress_bar = false'); "
+                    "started = time.perf_counter(); "
+                    "con.execute(sys.argv[2]).fetchall(); "
+                    "open(sys.argv[3], 'w').write(str(time.perf_counter() - started))"
+                ),
+                str(warehouse),
+                HAND_WRITTEN_CHARGEBACK,
+                str(workdir / "hand_query_seconds"),
+            ],
+        ),
     ]
     results, work = [], {}
     for name, command in stages:
@@ -128,9 +163,11 @@ def main() -> None:
     for name, seconds, peak in results:
         worked = f"{work[name]:.1f}" if name in work else ""
         print(f"{name:<30}{seconds:>10.1f}{worked:>10}{loaded / seconds:>14,.0f}{peak:>10,.0f}")
-    wall = dict((n, s) for n, s, _ in results)
-    print(f"dbt transformation / hand-written query: {work[DBT_RUN] / work[HAND_QUERY]:.2f}x in work time, "
-          f"{wall[DBT_RUN] / wall[HAND_QUERY]:.2f}x in process wall time")
+    wall = {n: s for n, s, _ in results}
+    print(
+        f"dbt transformation / hand-written query: {work[DBT_RUN] / work[HAND_QUERY]:.2f}x in work time, "
+        f"{wall[DBT_RUN] / wall[HAND_QUERY]:.2f}x in process wall time"
+    )
     print(f"hand-written query returns fct_chargeback_monthly: {same_result}")
     print(f"(work folder: {workdir})")
 

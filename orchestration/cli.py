@@ -67,8 +67,10 @@ def run_job(job_name: str, run_config=None) -> bool:
     started = time.monotonic()
     print(f"[chargeback] running {job_name} ...", flush=True)
     with _instance() as instance:
-        result = definitions().resolve_job_def(job_name).execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
+        result = (
+            definitions()
+            .resolve_job_def(job_name)
+            .execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
         )
     elapsed = time.monotonic() - started
     print_check_results(result)
@@ -77,7 +79,9 @@ def run_job(job_name: str, run_config=None) -> bool:
         return True
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            print(f"[chargeback] step {event.step_key} failed:\n{event.step_failure_data.error.message}", file=sys.stderr)
+            print(
+                f"[chargeback] step {event.step_key} failed:\n{event.step_failure_data.error.message}", file=sys.stderr
+            )
     print(f"[chargeback] {job_name} FAILED after {elapsed:.1f}s (run {result.run_id})", file=sys.stderr)
     return False
 
@@ -93,16 +97,23 @@ def print_check_results(result) -> None:
     quality = [e for e in evaluations if e.asset_check_key in QUALITY_CHECK_KEYS]
     others = [e for e in evaluations if e.asset_check_key not in QUALITY_CHECK_KEYS]
     failed_others = [e for e in others if not e.passed]
-    print(f"[chargeback] checks: {len(quality)} data-quality (GX) checks, {len(others)} other checks such as "
-          f"dbt tests ({len(others) - len(failed_others)} passed)", flush=True)
+    print(
+        f"[chargeback] checks: {len(quality)} data-quality (GX) checks, {len(others)} other checks such as "
+        f"dbt tests ({len(others) - len(failed_others)} passed)",
+        flush=True,
+    )
     for evaluation in sorted(quality + failed_others, key=lambda e: (e.passed, e.asset_check_key.name)):
         severity = evaluation.severity.value if evaluation.severity else "ERROR"
         status = "passed" if evaluation.passed else f"FAILED ({severity})"
         summary = evaluation.metadata.get("summary")
         text = summary.value if summary is not None else (evaluation.description or "")
         stream = sys.stdout if evaluation.passed else sys.stderr
-        print(f"  {status:<15} {evaluation.asset_check_key.name} on "
-              f"{evaluation.asset_check_key.asset_key.to_user_string()}: {text}", file=stream, flush=True)
+        print(
+            f"  {status:<15} {evaluation.asset_check_key.name} on "
+            f"{evaluation.asset_check_key.asset_key.to_user_string()}: {text}",
+            file=stream,
+            flush=True,
+        )
         offenders = evaluation.metadata.get("top_offenders")
         if offenders is not None and not evaluation.passed:
             print("    top offenders (cost not attributed by tags):", file=stream)
@@ -136,8 +147,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"\r[chargeback] generated {rows:,} of {args.rows:,} rows", end="", flush=True)
 
     summary = generate_gcp_export(
-        Path(args.out), rows=args.rows, seed=args.seed, start=args.start, months=args.months,
-        fmt=args.format, progress=progress, untagged_share=args.untagged_share,
+        Path(args.out),
+        rows=args.rows,
+        seed=args.seed,
+        start=args.start,
+        months=args.months,
+        fmt=args.format,
+        progress=progress,
+        untagged_share=args.untagged_share,
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
@@ -227,11 +244,17 @@ def cmd_quality_docs(args: argparse.Namespace) -> int:
         # The checks' own suites, run now against what is in the warehouse (no dbt build).
         from orchestration.quality.gx_checks import QUALITY_CHECK_KEYS, run_checks
 
-        outcomes = run_checks(great_expectations, resources["warehouse"], [key.name for key in QUALITY_CHECK_KEYS],
-                              run_id=f"cli-{int(time.time())}")
+        outcomes = run_checks(
+            great_expectations,
+            resources["warehouse"],
+            [key.name for key in QUALITY_CHECK_KEYS],
+            run_id=f"cli-{int(time.time())}",
+        )
         for outcome in outcomes:
-            print(f"  {'passed' if outcome.passed else 'FAILED (' + outcome.severity + ')':<15} "
-                  f"{outcome.check_name}: {outcome.summary}")
+            print(
+                f"  {'passed' if outcome.passed else 'FAILED (' + outcome.severity + ')':<15} "
+                f"{outcome.check_name}: {outcome.summary}"
+            )
     site = great_expectations.build_data_docs()
     if site is None:
         print("[chargeback] no GX project configured", file=sys.stderr)
@@ -265,14 +288,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _add_untagged_share(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--untagged-share", type=float, default=0.0, metavar="SHARE",
+        "--untagged-share",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
         help="break tag coverage: strip team labels and tags from resources holding about SHARE "
         "(0-1) of the usage cost, deterministically for the seed (default 0: none)",
     )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chargeback", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="chargeback", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="generate, ingest, build and report on a realistic quarter")
@@ -301,7 +329,9 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
     ingest_sources = ingest.add_subparsers(dest="source", required=True)
-    ingest_gcp = ingest_sources.add_parser("gcp", help="GCP export files (.json, .json.gz, .parquet) or folders of them")
+    ingest_gcp = ingest_sources.add_parser(
+        "gcp", help="GCP export files (.json, .json.gz, .parquet) or folders of them"
+    )
     ingest_gcp.add_argument("paths", nargs="+")
     ingest_gcp.set_defaults(func=cmd_ingest)
 
@@ -312,12 +342,15 @@ def _parser() -> argparse.ArgumentParser:
     prepare.set_defaults(func=cmd_prepare)
 
     freshness = commands.add_parser(
-        "freshness", help="is the GCP export still arriving? newest export_time and dbt source freshness (exit 1 on error)"
+        "freshness",
+        help="is the GCP export still arriving? newest export_time and dbt source freshness (exit 1 on error)",
     )
     freshness.set_defaults(func=cmd_freshness)
 
     report = commands.add_parser("report", help="print the last complete month's chargeback and tag coverage")
-    report.add_argument("--ground-truth", help="ground_truth folder written by `chargeback generate`, to measure accuracy")
+    report.add_argument(
+        "--ground-truth", help="ground_truth folder written by `chargeback generate`, to measure accuracy"
+    )
     report.set_defaults(func=cmd_report)
 
     quality = commands.add_parser("quality", help="data-quality checks (Great Expectations)")
@@ -325,8 +358,9 @@ def _parser() -> argparse.ArgumentParser:
     docs = quality_commands.add_parser(
         "docs", help="render GX Data Docs (suites and every stored validation) and print the index.html path"
     )
-    docs.add_argument("--run-checks", action="store_true",
-                      help="first run every check against the warehouse as it is (no dbt build)")
+    docs.add_argument(
+        "--run-checks", action="store_true", help="first run every check against the warehouse as it is (no dbt build)"
+    )
     docs.set_defaults(func=cmd_quality_docs)
     return parser
 

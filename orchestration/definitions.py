@@ -28,7 +28,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     export = gcp_billing_export if settings.is_local else dg.AssetSpec(GCP_BILLING_EXPORT, group_name="ingestion")
     return dg.Definitions(
         assets=[export, build_dbt_assets(project)],
-        asset_checks=[*quality_checks, *build_export_freshness_checks(thresholds_from_source(manifest.export_source()))],
+        asset_checks=[
+            *quality_checks,
+            *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),
+        ],
         jobs=build_jobs(settings.is_local),
         schedules=build_schedules(settings.is_local),
         sensors=[gcp_landing_folder_sensor] if settings.is_local else [],

@@ -39,13 +39,16 @@ _dbt = _everything - _ingestion
 
 def build_jobs(is_local: bool) -> list[dg.UnresolvedAssetJobDefinition]:
     build = dg.define_asset_job(
-        BUILD_JOB, selection=_dbt | _export_schema_check,
+        BUILD_JOB,
+        selection=_dbt | _export_schema_check,
         description="dbt build and every check: the export's schema, seeds, models, tests, money and tag coverage.",
     )
-    daily = dg.define_asset_job(DAILY_JOB, selection=_everything,
-                                description="Ingest whatever landed, then rebuild the chargeback marts.")
+    daily = dg.define_asset_job(
+        DAILY_JOB, selection=_everything, description="Ingest whatever landed, then rebuild the chargeback marts."
+    )
     freshness = dg.define_asset_job(
-        FRESHNESS_JOB, selection=_freshness,
+        FRESHNESS_JOB,
+        selection=_freshness,
         description="Is the GCP export still arriving? The newest export_time and dbt source freshness.",
         # One check after the other: dbt-duckdb opens the file for writing, which DuckDB refuses
         # while the other check holds it open (the multiprocess default runs both at once).
@@ -53,8 +56,11 @@ def build_jobs(is_local: bool) -> list[dg.UnresolvedAssetJobDefinition]:
     )
     if not is_local:
         return [build, daily, freshness]
-    ingest = dg.define_asset_job(INGEST_JOB, selection=_ingestion - _export_schema_check,
-                                 description="Load GCP export files into the raw table (local warehouse only).")
+    ingest = dg.define_asset_job(
+        INGEST_JOB,
+        selection=_ingestion - _export_schema_check,
+        description="Load GCP export files into the raw table (local warehouse only).",
+    )
     return [ingest, build, daily, freshness]
 
 

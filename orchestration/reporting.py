@@ -118,7 +118,8 @@ def attribution_accuracy(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path)
             coalesce(sum(effective_cost) filter (where true_team <> 'shared'), 0),
             coalesce(sum(effective_cost) filter (where true_team <> 'shared' and team = true_team), 0),
             coalesce(sum(effective_cost) filter (where true_team <> 'shared' and team = 'unallocated'), 0),
-            coalesce(sum(effective_cost) filter (where true_team <> 'shared' and team not in (true_team, 'unallocated')), 0),
+            coalesce(sum(effective_cost) filter (
+                where true_team <> 'shared' and team not in (true_team, 'unallocated')), 0),
             coalesce(sum(effective_cost) filter (where true_team = 'shared'), 0),
             coalesce(sum(effective_cost) filter (where true_team is not null), 0),
             coalesce(sum(effective_cost) filter (where workload_phase = true_phase), 0),
@@ -165,7 +166,8 @@ def render_report(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path | None 
         lines.append(
             f"  correct team: {accuracy.correct_share:.2%} of attributable effective cost "
             f"({_money(accuracy.correct_cost).strip()} of {_money(accuracy.attributable_cost).strip()}); "
-            f"unallocated {_money(accuracy.unallocated_cost).strip()}, wrong team {_money(accuracy.wrong_cost).strip()}; "
+            f"unallocated {_money(accuracy.unallocated_cost).strip()}, "
+            f"wrong team {_money(accuracy.wrong_cost).strip()}; "
             f"shared (no single owner) {_money(accuracy.shared_cost).strip()}"
         )
         lines.append(

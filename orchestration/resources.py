@@ -177,7 +177,8 @@ class BigQueryWarehouse(Warehouse):
             client.create_dataset(dataset, exists_ok=True)
             # A load job: free, unlike streaming inserts, and visible to queries at once.
             job = client.load_table_from_dataframe(
-                frame, _table_id(relation),
+                frame,
+                _table_id(relation),
                 job_config=bigquery.LoadJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_APPEND),
             )
             job.result()  # raises on a failed load, with BigQuery's own error list
@@ -196,8 +197,15 @@ def _table_id(relation: Relation) -> str:
 
 
 _DUCKDB_KINDS = (
-    ("VARCHAR", "STRING"), ("TEXT", "STRING"), ("DOUBLE", "FLOAT"), ("FLOAT", "FLOAT"), ("REAL", "FLOAT"),
-    ("DECIMAL", "NUMERIC"), ("TIMESTAMP", "TIMESTAMP"), ("BOOL", "BOOLEAN"), ("STRUCT", "RECORD"),
+    ("VARCHAR", "STRING"),
+    ("TEXT", "STRING"),
+    ("DOUBLE", "FLOAT"),
+    ("FLOAT", "FLOAT"),
+    ("REAL", "FLOAT"),
+    ("DECIMAL", "NUMERIC"),
+    ("TIMESTAMP", "TIMESTAMP"),
+    ("BOOL", "BOOLEAN"),
+    ("STRUCT", "RECORD"),
 )
 
 
@@ -211,7 +219,9 @@ def _duckdb_kind(data_type: str) -> str:
 def _bigquery_kind(field_type: str, mode: str | None) -> str:
     if mode == "REPEATED":
         return "REPEATED"
-    return {"STRUCT": "RECORD", "FLOAT64": "FLOAT", "BIGNUMERIC": "NUMERIC", "BOOL": "BOOLEAN"}.get(field_type, field_type)
+    return {"STRUCT": "RECORD", "FLOAT64": "FLOAT", "BIGNUMERIC": "NUMERIC", "BOOL": "BOOLEAN"}.get(
+        field_type, field_type
+    )
 
 
 class LandingFolder(dg.ConfigurableResource):

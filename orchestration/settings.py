@@ -70,10 +70,15 @@ class Settings:
             "environment": {name: value for name, value in sorted(env.items()) if name.startswith(ENV_PREFIX)},
         }
         if target == "duckdb":
-            return cls(**common, duckdb_path=_project_path(output["path"]),
-                       duckdb_config=dict(output.get("settings") or {}))
-        return cls(**common, bigquery_project=output["project"], bigquery_dataset=output["dataset"],
-                   bigquery_location=output.get("location"))
+            return cls(
+                **common, duckdb_path=_project_path(output["path"]), duckdb_config=dict(output.get("settings") or {})
+            )
+        return cls(
+            **common,
+            bigquery_project=output["project"],
+            bigquery_dataset=output["dataset"],
+            bigquery_location=output.get("location"),
+        )
 
     def fingerprint(self) -> str:
         """Changes when anything dbt reads from the environment changes (so does its manifest)."""

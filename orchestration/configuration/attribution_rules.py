@@ -13,14 +13,31 @@ from orchestration.configuration.seeds import Row, Seed, SeedSpec, integer_value
 from orchestration.configuration.teams import TEAMS
 
 ANCESTOR_TEAMS = SeedSpec(
-    "ancestor_teams.csv", ("ancestor", "team", "note"), ("ancestor", "team"), optional_file=True, strict=True, free_text=("note",)
+    "ancestor_teams.csv",
+    ("ancestor", "team", "note"),
+    ("ancestor", "team"),
+    optional_file=True,
+    strict=True,
+    free_text=("note",),
 )
 VIRTUAL_TAG_RULES = SeedSpec(
     "virtual_tag_rules.csv",
     (
-        "rule_id", "priority", "provider_name", "billing_account_id", "sub_account_pattern", "service_pattern",
-        "sku_pattern", "resource_pattern", "label_key", "label_value_pattern", "team", "workload_phase",
-        "valid_from", "valid_to", "note",
+        "rule_id",
+        "priority",
+        "provider_name",
+        "billing_account_id",
+        "sub_account_pattern",
+        "service_pattern",
+        "sku_pattern",
+        "resource_pattern",
+        "label_key",
+        "label_value_pattern",
+        "team",
+        "workload_phase",
+        "valid_from",
+        "valid_to",
+        "note",
     ),
     ("rule_id", "priority"),
     optional_file=True,
@@ -39,7 +56,9 @@ def check_ancestor_teams(seed: Seed, teams: set[str]) -> None:
         if not _ANCESTOR.match(row.get("ancestor")):
             seed.problem(
                 f"ancestor {row.get('ancestor')!r} is not a resource name like folders/123456789012 "
-                "(organizations/… and projects/… work too)", row, "ancestor",
+                "(organizations/… and projects/… work too)",
+                row,
+                "ancestor",
             )
     seed.unique(rows, ("ancestor",))
 
@@ -61,23 +80,29 @@ def check_virtual_tag_rules(seed: Seed, teams: set[str], phases: set[str]) -> No
         if label_key and label_key != normalize_tag_key(label_key):
             seed.problem(
                 f"label_key {label_key!r} is compared in normalised form: write {normalize_tag_key(label_key)!r}",
-                row, "label_key",
+                row,
+                "label_key",
             )
         if row.get("label_value_pattern") and not label_key:
             seed.problem("label_value_pattern needs a label_key to match against", row, "label_key")
         if valid_from and valid_to and valid_from >= valid_to:
-            seed.problem(f"valid_from {valid_from} is not before valid_to {valid_to} (valid_to is exclusive)", row, "valid_from")
+            seed.problem(
+                f"valid_from {valid_from} is not before valid_to {valid_to} (valid_to is exclusive)", row, "valid_from"
+            )
             continue
         rule_id = row.get("rule_id")
         # Date-range splits of one rule share its id and priority, and must not overlap.
         for other, other_from, other_to in ranges[rule_id]:
             if (
-                priority is not None and other.get("priority")
+                priority is not None
+                and other.get("priority")
                 and integer_value(other.get("priority")) != integer_value(row.get("priority"))
             ):
                 seed.problem(
                     f"rule {rule_id!r} has priority {priority} here but {other.get('priority')} on row {other.number}: "
-                    "the date-range rows of one rule share its priority", row, "priority",
+                    "the date-range rows of one rule share its priority",
+                    row,
+                    "priority",
                 )
             if _overlap(valid_from, valid_to, other_from, other_to):
                 if not (valid_from or valid_to or other_from or other_to):

@@ -13,10 +13,7 @@ from __future__ import annotations
 # What SQL trim() removes from both ends: the Unicode space separators (category Zs), and
 # nothing else. Tabs, line breaks, U+0085 and the information separators U+001C-U+001F, which
 # str.strip() removes too, stay.
-SQL_TRIMMED = (
-    "\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u202f\u205f\u3000"
-)
+SQL_TRIMMED = "\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 
 # SQL lower() maps each character alone (Unicode's simple case mapping), where str.lower() uses
 # the full mapping: 'İ' becomes 'i', not 'i' and a combining dot, and 'Σ' always becomes 'σ',

@@ -107,8 +107,11 @@ class Seed:
     def problem(self, message: str, row: Row | None = None, column: str | None = None, line: int | None = None) -> None:
         self.problems.append(
             ConfigurationProblem(
-                seed=self.spec.file, message=message, row=row.number if row else None,
-                line=row.line if row else line, column=column,
+                seed=self.spec.file,
+                message=message,
+                row=row.number if row else None,
+                line=row.line if row else line,
+                column=column,
             )
         )
 
@@ -136,7 +139,9 @@ class Seed:
         if int(value) not in _INTEGER_RANGE:
             self.problem(
                 f"{value!r} is out of range: the warehouse stores it as a 32-bit integer "
-                f"({_INTEGER_RANGE.start} to {_INTEGER_RANGE.stop - 1})", row, column,
+                f"({_INTEGER_RANGE.start} to {_INTEGER_RANGE.stop - 1})",
+                row,
+                column,
             )
             return None
         return int(value)
@@ -178,7 +183,9 @@ class Seed:
             return False
         return True
 
-    def unique(self, rows: Iterable[Row], columns: tuple[str, ...], normalize: Callable[[str], str] = lambda value: value) -> None:
+    def unique(
+        self, rows: Iterable[Row], columns: tuple[str, ...], normalize: Callable[[str], str] = lambda value: value
+    ) -> None:
         """Report each row whose `columns` repeat an earlier row's, compared after `normalize`."""
         first: dict[tuple[str, ...], Row] = {}
         for row in rows:
@@ -232,7 +239,8 @@ def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProbl
             row = Row(number, line, {})
             if len(fields) != len(seed.header):
                 seed.problem(f"has {len(fields)} fields but the header has {len(seed.header)}", row)
-            for name, value in zip(seed.header, fields):
+            # A row with too many or too few fields is reported above; the fields it has are still read.
+            for name, value in zip(seed.header, fields, strict=False):
                 if name not in row.values:
                     _check_loaded_as_written(seed, row, name, value)
                     row.values[name] = value.strip()
@@ -265,7 +273,8 @@ def _check_loaded_as_written(seed: Seed, row: Row, column: str, value: str) -> N
         seed.problem(
             f"{value!r} is loaded as an empty value on BigQuery (dbt's seed loader reads 'null' as empty) "
             "but as text on DuckDB: use another value",
-            row, column,
+            row,
+            column,
         )
         return
     kept = sql_trim(value) if column in spec.trimmed else value
@@ -274,8 +283,16 @@ def _check_loaded_as_written(seed: Seed, row: Row, column: str, value: str) -> N
     if not value.strip():
         # DuckDB loads it as that whitespace, not as an empty value (BigQuery's load: empty).
         if column not in spec.required:  # else reported as a required value that is empty
-            seed.problem(f"{value!r} is only whitespace, which dbt loads as a value, not as empty: leave it empty", row, column)
+            seed.problem(
+                f"{value!r} is only whitespace, which dbt loads as a value, not as empty: leave it empty", row, column
+            )
     elif column in spec.trimmed:
-        seed.problem(f"{value!r} starts or ends with a tab, line break or other whitespace that SQL trim() keeps: delete it", row, column)
+        seed.problem(
+            f"{value!r} starts or ends with a tab, line break or other whitespace that SQL trim() keeps: delete it",
+            row,
+            column,
+        )
     else:
-        seed.problem(f"{value!r} starts or ends with whitespace, which dbt loads as part of the value: delete it", row, column)
+        seed.problem(
+            f"{value!r} starts or ends with whitespace, which dbt loads as part of the value: delete it", row, column
+        )

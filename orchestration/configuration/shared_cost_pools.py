@@ -11,7 +11,17 @@ from orchestration.configuration.teams import TEAMS, UNALLOCATED_TEAM
 
 SHARED_COST_POOLS = SeedSpec(
     "shared_cost_pools.csv",
-    ("pool_id", "priority", "team", "sub_account_pattern", "service_pattern", "sku_pattern", "method", "basis_period", "note"),
+    (
+        "pool_id",
+        "priority",
+        "team",
+        "sub_account_pattern",
+        "service_pattern",
+        "sku_pattern",
+        "method",
+        "basis_period",
+        "note",
+    ),
     ("pool_id", "priority", "method", "basis_period"),
     optional_file=True,
     strict=True,
@@ -20,7 +30,11 @@ SHARED_COST_POOLS = SeedSpec(
     trimmed=("sub_account_pattern", "service_pattern", "sku_pattern"),
 )
 SHARED_COST_POOL_WEIGHTS = SeedSpec(
-    "shared_cost_pool_weights.csv", ("pool_id", "team", "weight"), ("pool_id", "team"), optional_file=True, strict=True,
+    "shared_cost_pool_weights.csv",
+    ("pool_id", "team", "weight"),
+    ("pool_id", "team"),
+    optional_file=True,
+    strict=True,
     trimmed=("weight",),
 )
 
@@ -42,7 +56,8 @@ def check_shared_cost_pools(pools_seed: Seed, weights_seed: Seed, teams: set[str
         if row.get("method") == "fixed" and row.get("pool_id") not in listed:
             pools_seed.problem(
                 f"pool {row.get('pool_id')!r} splits by fixed weights but lists none in seeds/{weights_seed.spec.file}",
-                row, "method",
+                row,
+                "method",
             )
 
 
@@ -89,8 +104,10 @@ def _check_weights(seed: Seed, methods: dict[str, str], teams: set[str]) -> set[
             seed.problem(f"pool {pool_id!r} splits by fixed weights: the weight is required", row, "weight")
         elif not fixed and row.get("weight"):
             seed.problem(
-                f"pool {pool_id!r} splits by {methods[pool_id]!r}: leave the weight empty (weights apply to method 'fixed')",
-                row, "weight",
+                f"pool {pool_id!r} splits by {methods[pool_id]!r}: "
+                "leave the weight empty (weights apply to method 'fixed')",
+                row,
+                "weight",
             )
         if weight is None or not fixed:
             continue
@@ -102,7 +119,8 @@ def _check_weights(seed: Seed, methods: dict[str, str], teams: set[str]) -> set[
         if abs(total - 1) > WEIGHT_TOLERANCE:
             seed.problem(
                 f"weights of pool {pool_id!r} sum to {total}, not 1 (reported on its last row)",
-                last_row[pool_id], "weight",
+                last_row[pool_id],
+                "weight",
             )
     return listed
 
@@ -114,4 +132,6 @@ def _not_positive(weight: Decimal, written: str) -> str:
         what = "is zero"
     else:
         what = "rounds to 0 at the 9 decimal places money has in the models"
-    return f"weight {written} {what}: a fixed weight must be positive (to give a team nothing, leave it out of the pool)"
+    return (
+        f"weight {written} {what}: a fixed weight must be positive (to give a team nothing, leave it out of the pool)"
+    )

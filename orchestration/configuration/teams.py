@@ -13,12 +13,17 @@ UNALLOCATED_TEAM = "unallocated"
 TAG_KEY_CANONICAL_KEYS = ("team", "workload_phase")
 
 TEAMS = SeedSpec(
-    "teams.csv", ("team", "team_name", "cost_center", "owner_email", "description"), ("team",),
+    "teams.csv",
+    ("team", "team_name", "cost_center", "owner_email", "description"),
+    ("team",),
     free_text=("team_name", "cost_center", "owner_email", "description"),
 )
 TEAM_ALIASES = SeedSpec("team_aliases.csv", ("alias", "team"), ("alias", "team"), trimmed=("alias",))
 TAG_KEY_ALIASES = SeedSpec(
-    "tag_key_aliases.csv", ("alias", "canonical_key", "priority"), ("alias", "canonical_key", "priority"), trimmed=("alias",)
+    "tag_key_aliases.csv",
+    ("alias", "canonical_key", "priority"),
+    ("alias", "canonical_key", "priority"),
+    trimmed=("alias",),
 )
 
 
@@ -34,7 +39,8 @@ def check_teams(seed: Seed) -> set[str]:
             seed.problem(
                 f"team key {team!r} is not in normalised form (lowercase, no spaces around, '-' not '_'): "
                 f"write {normalize_team_value(team)!r}",
-                row, "team",
+                row,
+                "team",
             )
     return {row.get("team") for row in rows}
 
@@ -76,5 +82,7 @@ def check_tag_key_aliases(seed: Seed) -> None:
     for row in rows:
         key = row.get("canonical_key")
         if key not in TAG_KEY_CANONICAL_KEYS:
-            seed.problem(f"canonical_key {key!r} must be one of: {', '.join(TAG_KEY_CANONICAL_KEYS)}", row, "canonical_key")
+            seed.problem(
+                f"canonical_key {key!r} must be one of: {', '.join(TAG_KEY_CANONICAL_KEYS)}", row, "canonical_key"
+            )
     seed.unique(rows, ("alias",), normalize_tag_key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,9 @@ def read_newest_export_time(warehouse: Warehouse) -> ExportTimeReading:
     quoted = warehouse.quoted(relation)
     # Plain SQL: the same statement on DuckDB and BigQuery (only export_time is read).
     row = warehouse.query(f"select max(export_time) as newest_export_time, count(*) as row_count from {quoted}").iloc[0]
-    return ExportTimeReading(relation=quoted, row_count=int(row["row_count"]), newest_export_time=_as_utc(row["newest_export_time"]))
+    return ExportTimeReading(
+        relation=quoted, row_count=int(row["row_count"]), newest_export_time=_as_utc(row["newest_export_time"])
+    )
 
 
 def _as_utc(value: Any) -> datetime | None:
@@ -49,7 +51,7 @@ def _as_utc(value: Any) -> datetime | None:
         return None
     value = pd.Timestamp(value).to_pydatetime()
     # The local raw table stores naive UTC (see gcp_schema.py); BigQuery returns aware UTC.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def run_dbt_source_freshness(dbt: DbtCliResource) -> tuple[dict[str, Any] | None, list[str]]:
@@ -61,8 +63,9 @@ def run_dbt_source_freshness(dbt: DbtCliResource) -> tuple[dict[str, Any] | None
     target_path = Path("target") / (dbt.target or "default") / "source_freshness"
     (Path(dbt.project_dir) / target_path / "sources.json").unlink(missing_ok=True)
     # Not passed a context: that ties the invocation to @dbt_assets; this is a plain command.
-    invocation = dbt.cli(["source", "freshness", "--select", SOURCE_SELECTOR], raise_on_error=False,
-                         target_path=target_path)
+    invocation = dbt.cli(
+        ["source", "freshness", "--select", SOURCE_SELECTOR], raise_on_error=False, target_path=target_path
+    )
     errors = [
         _ANSI.sub("", str(event.raw_event["info"].get("msg", ""))).strip()
         for event in invocation.stream_raw_events()

@@ -36,7 +36,9 @@ def export_time_result(
             check_name=EXPORT_TIME_CHECK,
             passed=False,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=f"{reading.relation} has no rows with an export_time: the export has not delivered anything yet",
+            description=(
+                f"{reading.relation} has no rows with an export_time: the export has not delivered anything yet"
+            ),
             metadata=metadata,
         )
     lag = now - reading.newest_export_time
@@ -56,6 +58,7 @@ def export_time_result(
             description=f"newest export_time {newest}, {in_hours(lag)} h ago{ahead}",
             metadata=metadata,
         )
+    level = "error" if severity == dg.AssetCheckSeverity.ERROR else "warn"
     metadata["threshold_hours"] = dg.MetadataValue.float(in_hours(threshold))
     return dg.AssetCheckResult(
         check_name=EXPORT_TIME_CHECK,
@@ -63,7 +66,7 @@ def export_time_result(
         severity=severity,
         description=(
             f"export {verdict}: newest export_time {newest} is {in_hours(lag)} h old, "
-            f"more than {in_hours(threshold)} h ({'error' if severity == dg.AssetCheckSeverity.ERROR else 'warn'}_after)"
+            f"more than {in_hours(threshold)} h ({level}_after)"
         ),
         metadata=metadata,
     )
@@ -95,18 +98,24 @@ def dbt_freshness_result(sources_json: Mapping[str, Any] | None, errors: list[st
     never_loaded = not max_loaded_at or str(max_loaded_at).startswith("0001-01-01")
     if not never_loaded:
         metadata["max_loaded_at"] = str(max_loaded_at)
-        metadata["lag_hours"] = dg.MetadataValue.float(round(float(result.get("max_loaded_at_time_ago_in_s", 0)) / 3600, 2))
+        metadata["lag_hours"] = dg.MetadataValue.float(
+            round(float(result.get("max_loaded_at_time_ago_in_s", 0)) / 3600, 2)
+        )
     if result.get("snapshotted_at"):
         metadata["snapshotted_at"] = str(result["snapshotted_at"])
     if status == "pass":
         return dg.AssetCheckResult(
-            check_name=DBT_SOURCE_CHECK, passed=True,
-            description=f"dbt source freshness: pass (max export_time {max_loaded_at})", metadata=metadata,
+            check_name=DBT_SOURCE_CHECK,
+            passed=True,
+            description=f"dbt source freshness: pass (max export_time {max_loaded_at})",
+            metadata=metadata,
         )
     severity = dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR
     if status in ("warn", "error"):
-        what = "the source has no rows" if never_loaded else (
-            f"max export_time {max_loaded_at} is {metadata['lag_hours'].value} h old"
+        what = (
+            "the source has no rows"
+            if never_loaded
+            else (f"max export_time {max_loaded_at} is {metadata['lag_hours'].value} h old")
         )
         lags = ", ".join(
             f"{level} {criteria[level]['count']} {criteria[level]['period']}s"

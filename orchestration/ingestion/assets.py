@@ -28,7 +28,9 @@ class GcpIngestionConfig(dg.Config):
     ),
 )
 def gcp_billing_export(
-    context: dg.AssetExecutionContext, config: GcpIngestionConfig, warehouse: DuckDBWarehouse,
+    context: dg.AssetExecutionContext,
+    config: GcpIngestionConfig,
+    warehouse: DuckDBWarehouse,
     landing_folder: LandingFolder,
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [Path(landing_folder.path)]
@@ -76,7 +78,8 @@ def gcp_billing_export(
             "export_dates": dg.MetadataValue.json(sorted({str(d) for r in results for d in r.export_dates})),
             "unknown_fields": dg.MetadataValue.json(sorted({f for r in results for f in r.unknown_fields})),
             "export_days_skipped_as_superseded": dg.MetadataValue.json(
-                sorted({f"{a} {d}" for r in results for a, d in r.superseded})),
+                sorted({f"{a} {d}" for r in results for a, d in r.superseded})
+            ),
         }
     )
 

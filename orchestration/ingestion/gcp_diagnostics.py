@@ -36,8 +36,9 @@ from .gcp_readers import (
 class GcpIngestionError(Exception):
     """A file that cannot be loaded; says where (file, 1-based line or parquet row, field)."""
 
-    def __init__(self, message: str, *, file: Path | None = None,
-                 line: int | None = None, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: Path | None = None, line: int | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.file, self.line, self.field = file, line, field
 
@@ -67,8 +68,12 @@ def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
     try:
         for line_no, line in enumerate(_open_lines(path), start=1):
             if len(line) > MAX_LINE_BYTES:
-                return _error(path, line_no, None, f"a line of {len(line):,} bytes; rows longer than "
-                              f"{MAX_LINE_BYTES:,} bytes may not load")
+                return _error(
+                    path,
+                    line_no,
+                    None,
+                    f"a line of {len(line):,} bytes; rows longer than {MAX_LINE_BYTES:,} bytes may not load",
+                )
             if not line.strip():
                 continue
             try:
@@ -110,8 +115,7 @@ def _row_problem(row: dict) -> tuple[str, str] | None:
     return None
 
 
-_TIMESTAMP_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?( UTC|Z|[+-]\d{2}(:?\d{2})?)?$")
+_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?( UTC|Z|[+-]\d{2}(:?\d{2})?)?$")
 
 
 def _value_problem(field: dict, value: Any, path: str) -> tuple[str, str] | None:
@@ -159,10 +163,10 @@ def _scalar_ok(bq_type: str, value: Any) -> bool:
         return isinstance(value, bool) or value in ("true", "false")
     if bq_type == "TIMESTAMP":
         return isinstance(value, str) and bool(_TIMESTAMP_RE.match(value)) and _valid_date(value)
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         return False
     if isinstance(value, (int, float)):
-        return math.isfinite(value) and (bq_type != "NUMERIC" or abs(value) < 10 ** 29)
+        return math.isfinite(value) and (bq_type != "NUMERIC" or abs(value) < 10**29)
     try:
         number = Decimal(value.strip()) if bq_type == "NUMERIC" else Decimal(float(value))
     except (InvalidOperation, ValueError):
@@ -188,8 +192,9 @@ def _diagnose_parquet(f: ExportFile) -> GcpIngestionError | None:
     con = duckdb.connect()
     try:
         source = f"read_parquet({sql_list([f])}, file_row_number=true, hive_partitioning=false)"
-        present = dict(con.execute(
-            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall())
+        present = dict(
+            con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
+        )
         for field in schema.fields():
             expr = parquet_column_sql(field, present.get(field["name"]))
             try:
@@ -198,13 +203,21 @@ def _diagnose_parquet(f: ExportFile) -> GcpIngestionError | None:
                 return _error(f.path, None, field["name"], f"cannot convert to {field['type']} ({exc})")
         for field in schema.fields():
             non_finite = schema.non_finite_sql(field, parquet_column_sql(field, present.get(field["name"])))
-            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {non_finite}").fetchone() if non_finite else None
+            row = (
+                con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {non_finite}").fetchone()
+                if non_finite
+                else None
+            )
             if row and row[0] is not None:
-                return _error(f.path, int(row[0]) + 1, field["name"], "expected finite numbers (NaN and infinity are not amounts)")
+                return _error(
+                    f.path, int(row[0]) + 1, field["name"], "expected finite numbers (NaN and infinity are not amounts)"
+                )
         for name in schema.REQUIRED_FIELDS:
             if name.split(".")[0] not in present:
                 return _error(f.path, None, name, "column absent; required in every row")
-            row = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {schema.field_sql(name)} IS NULL").fetchone()
+            row = con.execute(
+                f"SELECT min(file_row_number) FROM {source} WHERE {schema.field_sql(name)} IS NULL"
+            ).fetchone()
             if row and row[0] is not None:
                 return _error(f.path, int(row[0]) + 1, name, "required in every row, but null")
     finally:
@@ -226,4 +239,3 @@ def _show(value: Any) -> str:
         return json.dumps(value)  # NaN, Infinity, -Infinity, as written (orjson would say null)
     text = orjson.dumps(value).decode()
     return text if len(text) <= 80 else text[:77] + "..."
-

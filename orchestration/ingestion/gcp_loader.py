@@ -33,8 +33,15 @@ from .gcp_readers import (
     parquet_select,
 )
 
-__all__ = ["LOAD_CONNECTION_CONFIG", "GcpIngestionError", "IngestionResult", "RawTables", "discover_extracts",
-           "ensure_raw_tables", "ingest_gcp_files"]
+__all__ = [
+    "LOAD_CONNECTION_CONFIG",
+    "GcpIngestionError",
+    "IngestionResult",
+    "RawTables",
+    "discover_extracts",
+    "ensure_raw_tables",
+    "ingest_gcp_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,7 @@ LOAD_CONNECTION_CONFIG = {
     # Checkpoint less often while an extract loads (DuckDB's default is 16 MiB of WAL).
     "checkpoint_threshold": "1GB",
 }
+
 
 @dataclass(frozen=True)
 class RawTables:
@@ -93,6 +101,7 @@ class IngestionResult:
 
 # --------------------------------------------------------------------------- discovery
 
+
 def _is_export_file(path: Path) -> bool:
     return path.name.endswith(NDJSON_SUFFIXES + PARQUET_SUFFIXES)
 
@@ -128,6 +137,7 @@ def discover_extracts(paths: Sequence[Path]) -> list[list[Path]]:
 
 # --------------------------------------------------------------------------- entry points
 
+
 def ingest_gcp_files(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], tables: RawTables) -> list[IngestionResult]:
     """Load every extract found in `paths` into `tables` through `con`, each in its own transaction.
 
@@ -154,6 +164,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, tables: RawTables) -> None
 
 # --------------------------------------------------------------------------- one ingestion
 
+
 def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path], tables: RawTables) -> IngestionResult:
     files = [_fingerprint(p) for p in paths]
     ingestion_id = f"gcp-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
@@ -169,8 +180,7 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path], tables: R
         staged = dict(con.execute(f"SELECT _source_file, count(*) FROM {INCOMING} GROUP BY 1").fetchall())
         superseded = _drop_superseded(con, tables, kept=list(live.values()))
         stats = _file_stats(con)
-        keys = sorted({(account, day) for _, accounts, days in stats.values()
-                       for account in accounts for day in days})
+        keys = sorted({(account, day) for _, accounts, days in stats.values() for account in accounts for day in days})
         rows_replaced = _replace_earlier_rows(con, tables, keys, kept=list(live.values()))
         con.execute(f"INSERT INTO {tables.export} SELECT * FROM {INCOMING}")
         con.execute(f"DROP TABLE {INCOMING}")
@@ -194,8 +204,9 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path], tables: R
     )
     log.info("GCP ingestion %s: %s", ingestion_id, result)
     if superseded:
-        log.warning("GCP extract %s is older than what is loaded for %s: those days were not loaded",
-                    result.extract, superseded)
+        log.warning(
+            "GCP extract %s is older than what is loaded for %s: those days were not loaded", result.extract, superseded
+        )
     if result.unknown_fields:
         log.warning("GCP export has fields not in the schema (ignored): %s", result.unknown_fields)
     return result
@@ -209,17 +220,26 @@ def _fingerprint(path: Path) -> ExportFile:
     return ExportFile(path, digest.hexdigest(), path.stat().st_size)
 
 
-def _live_copies(con: duckdb.DuckDBPyConnection, files: list[ExportFile], tables: RawTables) -> dict[str, tuple[str, str]]:
+def _live_copies(
+    con: duckdb.DuckDBPyConnection, files: list[ExportFile], tables: RawTables
+) -> dict[str, tuple[str, str]]:
     """sha256 -> (ingestion_id, file) of an earlier load of the same bytes whose rows are live."""
-    seen = con.execute(f"""
+    seen = con.execute(
+        f"""
         SELECT sha256, ingestion_id, file FROM {tables.log}
-        WHERE status = 'loaded' AND list_contains(?, sha256)""", [[f.sha256 for f in files]]).fetchall()
+        WHERE status = 'loaded' AND list_contains(?, sha256)""",
+        [[f.sha256 for f in files]],
+    ).fetchall()
     live: dict[str, tuple[str, str]] = {}
     # Only files loaded before are looked up in the raw table (usually none are).
     for sha, ingestion_id, file in seen:
-        if sha not in live and con.execute(
-            f"SELECT 1 FROM {tables.export} WHERE _ingestion_id = ? AND _source_file = ? LIMIT 1", [ingestion_id, file]
-        ).fetchone():
+        if (
+            sha not in live
+            and con.execute(
+                f"SELECT 1 FROM {tables.export} WHERE _ingestion_id = ? AND _source_file = ? LIMIT 1",
+                [ingestion_id, file],
+            ).fetchone()
+        ):
             live[sha] = (ingestion_id, file)
     return live
 
@@ -232,8 +252,9 @@ def _first_of_each_sha(files: list[ExportFile]) -> list[ExportFile]:
     return list(seen.values())
 
 
-def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, tables: RawTables,
-                          keys: list[tuple[str, dt.date]], kept: list[tuple[str, str]]) -> int:
+def _replace_earlier_rows(
+    con: duckdb.DuckDBPyConnection, tables: RawTables, keys: list[tuple[str, dt.date]], kept: list[tuple[str, str]]
+) -> int:
     """Delete earlier rows of the (account, export day) keys this ingestion brings.
 
     Rows of a file skipped as a duplicate in this same extract stay: they are part of it.
@@ -246,14 +267,18 @@ def _replace_earlier_rows(con: duckdb.DuckDBPyConnection, tables: RawTables,
     keep_clause = "".join(" AND NOT (_ingestion_id = ? AND _source_file = ?)" for _ in kept)
     params = [min(day for _, day in keys), max(day for _, day in keys)]
     params += [v for key in keys for v in key] + [v for pair in kept for v in pair]
-    deleted = con.execute(f"""
+    deleted = con.execute(
+        f"""
         DELETE FROM {tables.export}
-        WHERE _export_date BETWEEN ? AND ? AND ({key_clause}){keep_clause}""", params).fetchone()
+        WHERE _export_date BETWEEN ? AND ? AND ({key_clause}){keep_clause}""",
+        params,
+    ).fetchone()
     return int(deleted[0]) if deleted else 0
 
 
-def _drop_superseded(con: duckdb.DuckDBPyConnection, tables: RawTables,
-                     kept: list[tuple[str, str]]) -> list[tuple[str, dt.date]]:
+def _drop_superseded(
+    con: duckdb.DuckDBPyConnection, tables: RawTables, kept: list[tuple[str, str]]
+) -> list[tuple[str, dt.date]]:
     """Drop the staged rows of each (account, export day) already loaded from a newer extract.
 
     The export is append-only, so a later extract of a day holds every row of an earlier one and
@@ -263,8 +288,12 @@ def _drop_superseded(con: duckdb.DuckDBPyConnection, tables: RawTables,
     (the same extract again, or a re-compressed copy) still replace. Rows of this extract's own
     shards loaded before (`kept`) count as this extract's.
     """
-    incoming = {(a, d): t for a, d, t in con.execute(
-        f"SELECT billing_account_id, _export_date, max(export_time) FROM {INCOMING} GROUP BY 1, 2").fetchall()}
+    incoming = {
+        (a, d): t
+        for a, d, t in con.execute(
+            f"SELECT billing_account_id, _export_date, max(export_time) FROM {INCOMING} GROUP BY 1, 2"
+        ).fetchall()
+    }
     if not incoming:
         return []
     days = [d for _, d in incoming]
@@ -273,9 +302,12 @@ def _drop_superseded(con: duckdb.DuckDBPyConnection, tables: RawTables,
     # In placeholder order: the kept flag in the select list, then the day range, then the keys.
     params = [v for pair in kept for v in pair] + [min(days), max(days)] + [v for key in incoming for v in key]
     loaded: dict[tuple[str, dt.date], dt.datetime] = {}
-    for account, day, is_kept, latest in con.execute(f"""
+    for account, day, is_kept, latest in con.execute(
+        f"""
             SELECT billing_account_id, _export_date, {kept_clause}, max(export_time) FROM {tables.export}
-            WHERE _export_date BETWEEN ? AND ? AND ({key_clause}) GROUP BY 1, 2, 3""", params).fetchall():
+            WHERE _export_date BETWEEN ? AND ? AND ({key_clause}) GROUP BY 1, 2, 3""",
+        params,
+    ).fetchall():
         if is_kept:
             incoming[(account, day)] = max(incoming[(account, day)], latest)
         else:
@@ -303,15 +335,44 @@ def _write_log(con, tables, ingestion_id, new, skipped, stats, unknown, rows_rep
     for f in new:
         n, accounts, dates = stats.get(str(f.path), (0, (), ()))
         status = "skipped_superseded" if n == 0 and staged.get(str(f.path), 0) > 0 else "loaded"
-        rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, n,
-                     list(accounts), list(dates), rows_replaced, unknown[f.path], status, loaded_at))
+        rows.append(
+            (
+                ingestion_id,
+                str(f.path.parent),
+                str(f.path),
+                f.sha256,
+                f.bytes,
+                n,
+                list(accounts),
+                list(dates),
+                rows_replaced,
+                unknown[f.path],
+                status,
+                loaded_at,
+            )
+        )
     for f in skipped:
-        rows.append((ingestion_id, str(f.path.parent), str(f.path), f.sha256, f.bytes, 0,
-                     [], [], rows_replaced, [], "skipped_duplicate", loaded_at))
+        rows.append(
+            (
+                ingestion_id,
+                str(f.path.parent),
+                str(f.path),
+                f.sha256,
+                f.bytes,
+                0,
+                [],
+                [],
+                rows_replaced,
+                [],
+                "skipped_duplicate",
+                loaded_at,
+            )
+        )
     con.executemany(f"INSERT INTO {tables.log} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 # --------------------------------------------------------------------------- staging and checking
+
 
 def _stage_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[ExportFile], tables: RawTables) -> None:
     """Read all rows of the files into the temporary INCOMING table with DuckDB's readers;
@@ -346,19 +407,22 @@ def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[ExportFile]) 
 
 # --------------------------------------------------------------------------- unknown keys
 
+
 def _unknown_fields(con: duckdb.DuckDBPyConnection, f: ExportFile) -> list[str]:
     """Dotted paths of keys the schema does not know (sampled; see UNKNOWN_KEY_SAMPLE_LINES)."""
     if f.bytes == 0:
         return []
     if f.is_parquet:
         import pyarrow.parquet as pq
+
         names = pq.read_schema(f.path).names
         known = {field["name"] for field in schema.fields()}
         return sorted(set(names) - known)
     # DuckDB merges the structure of the sampled objects into one: every key that occurs.
     structure = con.execute(
         "SELECT json_group_structure(json) FROM (SELECT json FROM read_json_objects(?, "
-        f"format='newline_delimited') LIMIT {UNKNOWN_KEY_SAMPLE_LINES})", [str(f.path)]
+        f"format='newline_delimited') LIMIT {UNKNOWN_KEY_SAMPLE_LINES})",
+        [str(f.path)],
     ).fetchone()[0]
     found: set[str] = set()
     if structure:

@@ -41,19 +41,19 @@ def ndjson_select(con: duckdb.DuckDBPyConnection, files: list[ExportFile]) -> st
     """Every field of the schema, normalised; `con` is unused (the same signature as parquet_select)."""
     # One reader over all shards so DuckDB decompresses them in parallel. The folder names
     # look like hive partitions (export_date=...), which must not become columns.
-    source = (f"read_json({sql_list(files)}, format='newline_delimited', "
-              f"columns={schema.duckdb_struct_literal(schema.json_read_columns())}, "
-              f"filename=true, hive_partitioning=false, "
-              f"maximum_object_size={MAX_LINE_BYTES})")
-    exprs = [schema.normalize_sql(f, schema.quote(f["name"]), schema.parse_timestamp_sql)
-             for f in schema.fields()]
+    source = (
+        f"read_json({sql_list(files)}, format='newline_delimited', "
+        f"columns={schema.duckdb_struct_literal(schema.json_read_columns())}, "
+        f"filename=true, hive_partitioning=false, "
+        f"maximum_object_size={MAX_LINE_BYTES})"
+    )
+    exprs = [schema.normalize_sql(f, schema.quote(f["name"]), schema.parse_timestamp_sql) for f in schema.fields()]
     return _select(exprs, source)
 
 
 def parquet_select(con: duckdb.DuckDBPyConnection, files: list[ExportFile]) -> str:
     """Columns by name, cast to the canonical types; absent columns are NULL."""
-    source = (f"read_parquet({sql_list(files)}, union_by_name=true, "
-              f"filename=true, hive_partitioning=false)")
+    source = f"read_parquet({sql_list(files)}, union_by_name=true, filename=true, hive_partitioning=false)"
     present = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall())
     exprs = [parquet_column_sql(f, present.get(f["name"])) for f in schema.fields()]
     return _select(exprs, source)
@@ -73,10 +73,12 @@ def parquet_column_sql(field: dict, source_type: str | None) -> str:
 
 def _select(exprs: list[str], source: str) -> str:
     names = [schema.quote(f["name"]) for f in schema.fields()]
-    converted = ",\n  ".join(f"{e} AS {n}" for e, n in zip(exprs, names))
+    converted = ",\n  ".join(f"{e} AS {n}" for e, n in zip(exprs, names, strict=True))
     # _export_date is BigQuery's _PARTITIONTIME day: the UTC date of export_time.
-    return (f"SELECT {', '.join(names)}, CAST(export_time AS DATE), ?, filename FROM "
-            f"(SELECT\n  {converted},\n  filename\nFROM {source})")
+    return (
+        f"SELECT {', '.join(names)}, CAST(export_time AS DATE), ?, filename FROM "
+        f"(SELECT\n  {converted},\n  filename\nFROM {source})"
+    )
 
 
 def sql_list(files: list[ExportFile]) -> str:

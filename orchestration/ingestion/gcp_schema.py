@@ -8,9 +8,10 @@ Google adds reaches the raw table by editing that file alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 
@@ -29,7 +30,14 @@ IDENTITY_FIELDS = ("billing_account_id", "export_time")
 # dbt (orchestration/quality) refuses an export table, local or on BigQuery, with such a row.
 # Dotted = a member of a RECORD column.
 REQUIRED_FIELDS = IDENTITY_FIELDS + (
-    "service.id", "sku.id", "usage_start_time", "usage_end_time", "cost", "currency", "invoice.month", "cost_type",
+    "service.id",
+    "sku.id",
+    "usage_start_time",
+    "usage_end_time",
+    "cost",
+    "currency",
+    "invoice.month",
+    "cost_type",
 )
 # Columns the models read that a row may lack (no project, no labels, no credits), but that the
 # table must have, with their kind.
@@ -87,8 +95,7 @@ def duckdb_type(field: Field, *, timestamp_type: str = "TIMESTAMP") -> str:
     """DuckDB type of a field; `timestamp_type` lets the JSON reader take timestamps as text."""
     if field["type"] == "RECORD":
         members = ", ".join(
-            f"{quote(sub['name'])} {duckdb_type(sub, timestamp_type=timestamp_type)}"
-            for sub in field["fields"]
+            f"{quote(sub['name'])} {duckdb_type(sub, timestamp_type=timestamp_type)}" for sub in field["fields"]
         )
         base = f"STRUCT({members})"
     elif field["type"] == "TIMESTAMP":
@@ -181,10 +188,7 @@ def _element_sql(field: Field, expr: str, convert_timestamp: Callable[[str], str
 
 
 def _needs_rebuild(field: Field) -> bool:
-    return any(
-        sub["type"] == "TIMESTAMP" or is_repeated(sub) or sub["type"] == "RECORD"
-        for sub in field["fields"]
-    )
+    return any(sub["type"] == "TIMESTAMP" or is_repeated(sub) or sub["type"] == "RECORD" for sub in field["fields"])
 
 
 def _all_empty_sql(field: Field, expr: str) -> str:

@@ -29,7 +29,7 @@ def extract_fingerprint(files) -> str:
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Ingests each new or changed GCP export extract (a folder of shard files) that lands in the "
-                "landing folder (CHARGEBACK_LANDING_DIR).",
+    "landing folder (CHARGEBACK_LANDING_DIR).",
 )
 def gcp_landing_folder_sensor(context: dg.SensorEvaluationContext, landing_folder: LandingFolder):
     landing_dir = Path(landing_folder.path)

@@ -40,13 +40,15 @@ def results_relation(warehouse: Warehouse) -> Relation:
     return Relation(quality.database, quality.schema, RESULTS_TABLE)
 
 
-def run_checks(great_expectations: GreatExpectationsResource, warehouse: Warehouse, check_names: Iterable[str],
-               run_id: str) -> list[CheckOutcome]:
+def run_checks(
+    great_expectations: GreatExpectationsResource, warehouse: Warehouse, check_names: Iterable[str], run_id: str
+) -> list[CheckOutcome]:
     """Run the named suites (suites.* names) and record their outcomes; in that order."""
     validator = great_expectations.validator()
     thresholds = great_expectations.thresholds()
-    outcomes = [suites.CHECKS[name](validator, warehouse, thresholds, great_expectations.severity(name))
-                for name in check_names]
+    outcomes = [
+        suites.CHECKS[name](validator, warehouse, thresholds, great_expectations.severity(name)) for name in check_names
+    ]
     if great_expectations.record_results and outcomes:
         kind = "bigquery" if isinstance(warehouse, BigQueryWarehouse) else "duckdb"
         warehouse.append(results_relation(warehouse), results_frame([o.row(run_id, kind) for o in outcomes]))
@@ -78,8 +80,12 @@ def to_check_result(outcome: CheckOutcome, check_key: dg.AssetCheckKey) -> dg.As
         "threshold": _number(outcome.threshold),
         "observed_value": _number(outcome.observed_value),
     }
-    for key in ("overall_tag_coverage", "overall_attributed_coverage", "lowest_tag_coverage",
-                "lowest_attributed_coverage"):
+    for key in (
+        "overall_tag_coverage",
+        "overall_attributed_coverage",
+        "lowest_tag_coverage",
+        "lowest_attributed_coverage",
+    ):
         if details.get(key) is not None:
             # Percent, as people read coverage.
             metadata[f"{key}_pct"] = dg.MetadataValue.float(round(100 * details[key], 3))
@@ -93,7 +99,9 @@ def to_check_result(outcome: CheckOutcome, check_key: dg.AssetCheckKey) -> dg.As
         metadata["problems"] = dg.MetadataValue.md("\n".join(f"- {p}" for p in details["problems"]))
     if "extra_columns" in details:
         metadata["extra_columns"] = dg.MetadataValue.json(details["extra_columns"])
-    metadata["expectations"] = dg.MetadataValue.json(json.loads(json.dumps(details.get("expectations", []), default=str)))
+    metadata["expectations"] = dg.MetadataValue.json(
+        json.loads(json.dumps(details.get("expectations", []), default=str))
+    )
     return dg.AssetCheckResult(
         asset_key=check_key.asset_key,
         check_name=check_key.name,
@@ -108,13 +116,22 @@ def _number(value: float | None) -> dg.MetadataValue:
     return dg.MetadataValue.float(value) if value is not None else dg.MetadataValue.text("-")
 
 
-def _evaluate(context, great_expectations: GreatExpectationsResource, warehouse: Warehouse,
-              keys: "list[dg.AssetCheckKey]"):
-    outcomes = run_checks(great_expectations, warehouse, [key.name for key in keys],
-                          run_id=context.op_execution_context.run_id)
-    for key, outcome in zip(keys, outcomes):
-        log = context.log.info if outcome.passed else (context.log.error if outcome.severity == "ERROR" else context.log.warning)
-        log(f"{key.name} on {key.asset_key.to_user_string()}: {'passed' if outcome.passed else 'FAILED'} - {outcome.summary}")
+def _evaluate(
+    context, great_expectations: GreatExpectationsResource, warehouse: Warehouse, keys: "list[dg.AssetCheckKey]"
+):
+    outcomes = run_checks(
+        great_expectations, warehouse, [key.name for key in keys], run_id=context.op_execution_context.run_id
+    )
+    for key, outcome in zip(keys, outcomes, strict=True):
+        log = (
+            context.log.info
+            if outcome.passed
+            else (context.log.error if outcome.severity == "ERROR" else context.log.warning)
+        )
+        log(
+            f"{key.name} on {key.asset_key.to_user_string()}: "
+            f"{'passed' if outcome.passed else 'FAILED'} - {outcome.summary}"
+        )
         yield to_check_result(outcome, key)
 
 
@@ -124,23 +141,33 @@ def _evaluate(context, great_expectations: GreatExpectationsResource, warehouse:
     blocking=True,
     description="GX: the export's required fields exist with their types and every row has them. Blocks dbt on ERROR.",
 )
-def export_schema_check(context: dg.AssetCheckExecutionContext, great_expectations: GreatExpectationsResource,
-                        warehouse: Warehouse):
+def export_schema_check(
+    context: dg.AssetCheckExecutionContext, great_expectations: GreatExpectationsResource, warehouse: Warehouse
+):
     return next(iter(_evaluate(context, great_expectations, warehouse, [EXPORT_SCHEMA_KEY])))
 
 
 @dg.multi_asset_check(
     specs=[
-        dg.AssetCheckSpec(suites.TAG_COVERAGE, asset=COVERAGE, additional_deps=COVERAGE_FIGURES,
-                          description="GX: tag coverage per provider and day at or above target (tags; tags and rules)."),
-        dg.AssetCheckSpec(suites.UNALLOCATED_GROWTH, asset=COVERAGE, additional_deps=COVERAGE_FIGURES[:1],
-                          description="GX: the unallocated share of daily cost does not jump from one day to the next."),
+        dg.AssetCheckSpec(
+            suites.TAG_COVERAGE,
+            asset=COVERAGE,
+            additional_deps=COVERAGE_FIGURES,
+            description="GX: tag coverage per provider and day at or above target (tags; tags and rules).",
+        ),
+        dg.AssetCheckSpec(
+            suites.UNALLOCATED_GROWTH,
+            asset=COVERAGE,
+            additional_deps=COVERAGE_FIGURES[:1],
+            description="GX: the unallocated share of daily cost does not jump from one day to the next.",
+        ),
     ],
     can_subset=True,
     name="gx_coverage_checks",
 )
-def coverage_checks(context: dg.AssetCheckExecutionContext, great_expectations: GreatExpectationsResource,
-                    warehouse: Warehouse):
+def coverage_checks(
+    context: dg.AssetCheckExecutionContext, great_expectations: GreatExpectationsResource, warehouse: Warehouse
+):
     # One step for both: the results table has one writer at a time.
     selected = [key for key in (TAG_COVERAGE_KEY, UNALLOCATED_GROWTH_KEY) if key in context.selected_asset_check_keys]
     yield from _evaluate(context, great_expectations, warehouse, selected)

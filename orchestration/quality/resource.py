@@ -11,7 +11,7 @@ lets the run go on. Where the checks read is the `warehouse` resource's business
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 import yaml
@@ -29,13 +29,13 @@ def dbt_vars(project_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
 class GreatExpectationsResource(dg.ConfigurableResource):
     """How strict the data-quality suites are, and where GX keeps what they found."""
 
-    gx_dir: Optional[str] = None
+    gx_dir: str | None = None
     """GX file context (suites, validation results, Data Docs); None: ephemeral, nothing kept."""
 
-    tag_coverage_min: Optional[float] = None
-    attributed_coverage_min: Optional[float] = None
-    unallocated_share_max_increase: Optional[float] = None
-    coverage_min_line_items: Optional[int] = None
+    tag_coverage_min: float | None = None
+    attributed_coverage_min: float | None = None
+    unallocated_share_max_increase: float | None = None
+    coverage_min_line_items: int | None = None
 
     export_schema_severity: str = "ERROR"
     tag_coverage_severity: str = "WARN"

@@ -145,16 +145,25 @@ def _select_all(warehouse: Warehouse, model: str, order_by: str) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------
 # the checks
 # --------------------------------------------------------------------------------------------
-def check_tag_coverage(validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds,
-                       severity: str) -> CheckOutcome:
+def check_tag_coverage(
+    validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds, severity: str
+) -> CheckOutcome:
     """Per provider and usage day, of the effective cost teams own directly (all but the shares
     of shared-cost pools): ≥ tag_coverage_min attributed by tags (`tag:*`), and
     ≥ attributed_coverage_min by tags and rules (`tag:*`, `rule:*`: virtual-tag rules and the
     folder mapping); the rest is `unallocated`."""
     gx = validator.gx
-    daily = _floats(_select_all(warehouse, COVERAGE_MODEL, "provider_name, charge_date"),
-                    ["effective_cost", "tag_attributed_cost", "rule_attributed_cost", "direct_cost",
-                     "tag_coverage", "attributed_coverage"])
+    daily = _floats(
+        _select_all(warehouse, COVERAGE_MODEL, "provider_name, charge_date"),
+        [
+            "effective_cost",
+            "tag_attributed_cost",
+            "rule_attributed_cost",
+            "direct_cost",
+            "tag_coverage",
+            "attributed_coverage",
+        ],
+    )
     daily["line_item_count"] = pd.to_numeric(daily["line_item_count"]).astype("int64")
     judged = daily[daily["line_item_count"] >= thresholds.coverage_min_line_items].reset_index(drop=True)
     success, expectations = validator.validate(
@@ -173,10 +182,13 @@ def check_tag_coverage(validator: GxValidator, warehouse: Warehouse, thresholds:
     ].sort_values("tag_coverage")
     total = daily["direct_cost"].sum()
     overall_tag = float(daily["tag_attributed_cost"].sum() / total) if total > 0 else None
-    overall_attributed = (float((daily["tag_attributed_cost"].sum() + daily["rule_attributed_cost"].sum()) / total)
-                          if total > 0 else None)
+    overall_attributed = (
+        float((daily["tag_attributed_cost"].sum() + daily["rule_attributed_cost"].sum()) / total) if total > 0 else None
+    )
     worst = float(judged["tag_coverage"].min()) if judged["tag_coverage"].notna().any() else None
-    worst_attributed = float(judged["attributed_coverage"].min()) if judged["attributed_coverage"].notna().any() else None
+    worst_attributed = (
+        float(judged["attributed_coverage"].min()) if judged["attributed_coverage"].notna().any() else None
+    )
     offenders = warehouse.query(
         f"select provider_name, sub_account_id, service_name, untagged_cost, unallocated_cost, line_item_count "
         f"from {warehouse.quoted(warehouse.model(UNTAGGED_MODEL))} "
@@ -186,16 +198,25 @@ def check_tag_coverage(validator: GxValidator, warehouse: Warehouse, thresholds:
     if judged.empty:
         summary = f"no provider-day has {thresholds.coverage_min_line_items}+ line items: nothing to judge"
     elif success:
-        summary = (f"tag coverage ≥ {thresholds.tag_coverage_min:.0%} and tags+rules ≥ "
-                   f"{thresholds.attributed_coverage_min:.0%} on all {len(judged)} provider-days "
-                   f"(lowest {worst:.1%}, overall {overall_tag:.1%})")
+        summary = (
+            f"tag coverage ≥ {thresholds.tag_coverage_min:.0%} and tags+rules ≥ "
+            f"{thresholds.attributed_coverage_min:.0%} on all {len(judged)} provider-days "
+            f"(lowest {worst:.1%}, overall {overall_tag:.1%})"
+        )
     else:
-        summary = (f"{len(below)} of {len(judged)} provider-days below target: lowest tag coverage {worst:.1%} "
-                   f"(target {thresholds.tag_coverage_min:.0%}), lowest tags+rules {worst_attributed:.1%} "
-                   f"(target {thresholds.attributed_coverage_min:.0%})")
+        summary = (
+            f"{len(below)} of {len(judged)} provider-days below target: lowest tag coverage {worst:.1%} "
+            f"(target {thresholds.tag_coverage_min:.0%}), lowest tags+rules {worst_attributed:.1%} "
+            f"(target {thresholds.attributed_coverage_min:.0%})"
+        )
     return CheckOutcome(
-        check_name=TAG_COVERAGE, asset_key=COVERAGE_MART, severity=severity, passed=success,
-        observed_value=worst, threshold=thresholds.tag_coverage_min, summary=summary,
+        check_name=TAG_COVERAGE,
+        asset_key=COVERAGE_MART,
+        severity=severity,
+        passed=success,
+        observed_value=worst,
+        threshold=thresholds.tag_coverage_min,
+        summary=summary,
         details={
             "overall_tag_coverage": overall_tag,
             "overall_attributed_coverage": overall_attributed,
@@ -205,26 +226,33 @@ def check_tag_coverage(validator: GxValidator, warehouse: Warehouse, thresholds:
             "days_judged": len(judged),
             "days_too_small_to_judge": int(len(daily) - len(judged)),
             "days_below_target": int(len(below)),
-            "worst_days": _records(below[["provider_name", "charge_date", "tag_coverage", "attributed_coverage",
-                                          "direct_cost"]]),
+            "worst_days": _records(
+                below[["provider_name", "charge_date", "tag_coverage", "attributed_coverage", "direct_cost"]]
+            ),
             "top_offenders": _records(offenders),
             "expectations": expectations,
         },
     )
 
 
-def check_unallocated_growth(validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds,
-                             severity: str) -> CheckOutcome:
+def check_unallocated_growth(
+    validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds, severity: str
+) -> CheckOutcome:
     """The unallocated share of each provider's daily effective cost rises by at most
     unallocated_share_max_increase (in share points) from one day to the next."""
     gx = validator.gx
-    daily = _floats(_select_all(warehouse, COVERAGE_MODEL, "provider_name, charge_date"),
-                    ["unallocated_cost", "unallocated_share", "unallocated_share_increase"])
+    daily = _floats(
+        _select_all(warehouse, COVERAGE_MODEL, "provider_name, charge_date"),
+        ["unallocated_cost", "unallocated_share", "unallocated_share_increase"],
+    )
     success, expectations = validator.validate(
         UNALLOCATED_GROWTH,
         daily[["provider_name", "charge_date", "unallocated_share", "unallocated_share_increase"]],
-        [gx.expectations.ExpectColumnValuesToBeBetween(
-            column="unallocated_share_increase", max_value=thresholds.unallocated_share_max_increase)],
+        [
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="unallocated_share_increase", max_value=thresholds.unallocated_share_max_increase
+            )
+        ],
     )
     rises = daily[daily["unallocated_share_increase"] > thresholds.unallocated_share_max_increase]
     largest = daily["unallocated_share_increase"].max()
@@ -235,12 +263,26 @@ def check_unallocated_growth(validator: GxValidator, warehouse: Warehouse, thres
         + ("" if success else f"; {len(rises)} day(s) above the limit")
     )
     return CheckOutcome(
-        check_name=UNALLOCATED_GROWTH, asset_key=COVERAGE_MART, severity=severity, passed=success,
-        observed_value=largest, threshold=thresholds.unallocated_share_max_increase, summary=summary,
+        check_name=UNALLOCATED_GROWTH,
+        asset_key=COVERAGE_MART,
+        severity=severity,
+        passed=success,
+        observed_value=largest,
+        threshold=thresholds.unallocated_share_max_increase,
+        summary=summary,
         details={
             "days": len(daily),
-            "days_above_limit": _records(rises.sort_values("unallocated_share_increase", ascending=False)[
-                ["provider_name", "charge_date", "unallocated_share", "unallocated_share_increase", "unallocated_cost"]]),
+            "days_above_limit": _records(
+                rises.sort_values("unallocated_share_increase", ascending=False)[
+                    [
+                        "provider_name",
+                        "charge_date",
+                        "unallocated_share",
+                        "unallocated_share_increase",
+                        "unallocated_cost",
+                    ]
+                ]
+            ),
             "expectations": expectations,
         },
     )
@@ -261,8 +303,9 @@ def _nulls_column(field: str) -> str:
     return field.replace(".", "__") + "__nulls"
 
 
-def check_export_schema(validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds,
-                        severity: str) -> CheckOutcome:
+def check_export_schema(
+    validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds, severity: str
+) -> CheckOutcome:
     """The export has every required field (ingestion/gcp_schema.REQUIRED_FIELDS) and every
     nullable column the models read, with the kind of type the export schema gives them, and no
     row lacks a required value. Unknown extra columns are fine (schema drift is normal) and only
@@ -283,15 +326,18 @@ def check_export_schema(validator: GxValidator, warehouse: Warehouse, thresholds
             missing_values = total
         else:
             missing_values = int(counts[nulls].iloc[0])
-        fields.append({
-            "field": field,
-            "expected_type": gcp_schema.column_kind(column),
-            "actual_type": actual.get(column),
-            "rows_without_value": missing_values,
-        })
+        fields.append(
+            {
+                "field": field,
+                "expected_type": gcp_schema.column_kind(column),
+                "actual_type": actual.get(column),
+                "rows_without_value": missing_values,
+            }
+        )
     frame = pd.DataFrame(fields)
     success, results = validator.validate(
-        EXPORT_SCHEMA, frame,
+        EXPORT_SCHEMA,
+        frame,
         [
             gx.expectations.ExpectColumnValuesToNotBeNull(column="actual_type"),
             gx.expectations.ExpectColumnPairValuesToBeEqual(column_A="expected_type", column_B="actual_type"),
@@ -299,8 +345,11 @@ def check_export_schema(validator: GxValidator, warehouse: Warehouse, thresholds
         ],
     )
     known = {f["name"] for f in gcp_schema.fields()} | {name for name, _ in gcp_schema.METADATA_COLUMNS}
-    problems = frame[(frame["actual_type"].isna()) | (frame["actual_type"] != frame["expected_type"])
-                     | (frame["rows_without_value"] > 0)]
+    problems = frame[
+        (frame["actual_type"].isna())
+        | (frame["actual_type"] != frame["expected_type"])
+        | (frame["rows_without_value"] > 0)
+    ]
     descriptions = []
     for row in problems.itertuples():
         if row.actual_type is None or pd.isna(row.actual_type):
@@ -317,8 +366,13 @@ def check_export_schema(validator: GxValidator, warehouse: Warehouse, thresholds
     else:
         summary = f"export schema problems in {where}: " + "; ".join(descriptions)
     return CheckOutcome(
-        check_name=EXPORT_SCHEMA, asset_key=relation.identifier, severity=severity, passed=success,
-        observed_value=float(len(problems)), threshold=0.0, summary=summary,
+        check_name=EXPORT_SCHEMA,
+        asset_key=relation.identifier,
+        severity=severity,
+        passed=success,
+        observed_value=float(len(problems)),
+        threshold=0.0,
+        summary=summary,
         details={
             "rows": total,
             "problems": descriptions,

@@ -21,8 +21,12 @@ from orchestration.transform.translator import ChargebackDbtTranslator
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """Every dbt node of `project` as one step (a factory, so a test can build a modified copy)."""
 
-    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=ChargebackDbtTranslator(),
-                name="chargeback_dbt")
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=ChargebackDbtTranslator(),
+        name="chargeback_dbt",
+    )
     def chargeback_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         """`dbt build`: seeds, models and their tests, the money gate before the marts.
 

@@ -119,8 +119,11 @@ class DbtManifest:
         return self.data["sources"][GCP_EXPORT_SOURCE]
 
     def model(self, name: str) -> Relation:
-        nodes = [node for node in self.data["nodes"].values()
-                 if node["resource_type"] in ("model", "seed") and node["name"] == name]
+        nodes = [
+            node
+            for node in self.data["nodes"].values()
+            if node["resource_type"] in ("model", "seed") and node["name"] == name
+        ]
         if len(nodes) != 1:
             raise KeyError(f"{name!r} is not a model of the dbt project ({self.path})")
         return self._relation(nodes[0])

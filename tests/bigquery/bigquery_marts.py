@@ -30,8 +30,10 @@ def copy_marts(client, dataset: str, warehouse: Path) -> list[str]:
             rows = client.query(f"select * from `{dataset}.{mart}`").result().to_arrow(create_bqstorage_client=False)
             con.register("bigquery_rows", rows)
             columns = con.execute("describe bigquery_rows").fetchall()
-            listed = ", ".join(f"\"{name}\" at time zone 'UTC' as \"{name}\"" if kind == "TIMESTAMP WITH TIME ZONE"
-                               else f'"{name}"' for name, kind, *_ in columns)
+            listed = ", ".join(
+                f'"{name}" at time zone \'UTC\' as "{name}"' if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
+                for name, kind, *_ in columns
+            )
             con.execute(f'create table marts."{mart}" as select {listed} from bigquery_rows')
             con.unregister("bigquery_rows")
     return marts

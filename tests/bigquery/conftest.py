@@ -33,14 +33,15 @@ from pathlib import Path
 import pytest
 from export_table import latest_extract_files, load_export_table, read_rows
 
-from orchestration.settings import PROJECT_ROOT
 from orchestration.ingestion.gcp_loader import EXPORT_TABLE_PREFIX
+from orchestration.settings import PROJECT_ROOT
 
 HERE = Path(__file__).resolve().parent
 CHARGEBACK = Path(sys.executable).parent / "chargeback"
 # absolute(), not resolve(): a virtual environment's python is a symlink to the base interpreter.
-EMULATOR_PYTHON = Path(os.environ.get("BQ_EMULATOR_PYTHON")
-                       or PROJECT_ROOT / ".venv-bigquery-emulator" / "bin" / "python").absolute()
+EMULATOR_PYTHON = Path(
+    os.environ.get("BQ_EMULATOR_PYTHON") or PROJECT_ROOT / ".venv-bigquery-emulator" / "bin" / "python"
+).absolute()
 REAL_EXPORT_ROWS = PROJECT_ROOT / "tests" / "python" / "fixtures" / "gcp" / "real_export_rows.json"
 
 # A few thousand rows: every model, test and currency path runs, in a few minutes on 2 cores.
@@ -72,13 +73,24 @@ def free_ports(count: int) -> list[int]:
 
 def run_chargeback(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
     """`chargeback ARGS`, its output kept in `log`; fails the test with the output's end when it fails."""
-    completed = subprocess.run([str(CHARGEBACK), *args], env=env, cwd=cwd, check=False, capture_output=True, text=True,
-                               timeout=BUILD_TIMEOUT_SECONDS)
+    completed = subprocess.run(
+        [str(CHARGEBACK), *args],
+        env=env,
+        cwd=cwd,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+    )
     log.write_text(f"$ chargeback {' '.join(args)}\n--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}")
     if completed.returncode != 0:
-        why = failed_steps(completed.stderr) or f"--- stdout\n{tail(completed.stdout)}\n--- stderr\n{tail(completed.stderr)}"
-        pytest.fail(f"`chargeback {' '.join(args)}` exited {completed.returncode} (full output: {log})\n{why}",
-                    pytrace=False)
+        why = (
+            failed_steps(completed.stderr)
+            or f"--- stdout\n{tail(completed.stdout)}\n--- stderr\n{tail(completed.stderr)}"
+        )
+        pytest.fail(
+            f"`chargeback {' '.join(args)}` exited {completed.returncode} (full output: {log})\n{why}", pytrace=False
+        )
     return completed
 
 
@@ -88,20 +100,23 @@ def failed_steps(stderr: str) -> str | None:
     end = stderr.find(" FAILED after", start)
     if start < 0 or end < 0:
         return None
-    return re.sub(r"\x1b\[[0-9;]*m", "", stderr[start:stderr.find("\n", end)])  # without dbt's colours
+    return re.sub(r"\x1b\[[0-9;]*m", "", stderr[start : stderr.find("\n", end)])  # without dbt's colours
 
 
 def clean_environment(**settings: str) -> dict[str, str]:
     """The caller's environment without any chargeback, Dagster or emulator setting, plus `settings`:
     what the builds read is only what these tests set. DBT_EXCLUDE_RESOURCE_TYPES passes through
     (a developer may skip the unit tests; test_unit_tests_ran then fails, so no run is green)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("CHARGEBACK_", "DAGSTER_", "BIGQUERY_EMULATOR", "GOOGLE_"))
-           and key != "PYTHONPATH"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CHARGEBACK_", "DAGSTER_", "BIGQUERY_EMULATOR", "GOOGLE_")) and key != "PYTHONPATH"
+    }
     return {**env, **settings}
 
 
 # --------------------------------------------------------------------------- the emulator
+
 
 @dataclass(frozen=True)
 class Emulator:
@@ -113,42 +128,59 @@ class Emulator:
         from google.auth.credentials import AnonymousCredentials
         from google.cloud import bigquery
 
-        return bigquery.Client(project=project, credentials=AnonymousCredentials(),
-                               client_options=ClientOptions(api_endpoint=self.url))
+        return bigquery.Client(
+            project=project, credentials=AnonymousCredentials(), client_options=ClientOptions(api_endpoint=self.url)
+        )
 
 
 def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
     deadline = time.monotonic() + EMULATOR_START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the BigQuery emulator exited with {process.returncode} at start-up; its log ({log}):\n"
-                        f"{tail(log.read_text())}", pytrace=False)
+            pytest.fail(
+                f"the BigQuery emulator exited with {process.returncode} at start-up; its log ({log}):\n"
+                f"{tail(log.read_text())}",
+                pytrace=False,
+            )
         try:
             with urllib.request.urlopen(f"{url}/bigquery/v2/projects/{MARTS_PROJECT}/datasets", timeout=2):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
-    pytest.fail(f"the BigQuery emulator did not answer on {url} within {EMULATOR_START_SECONDS}s; its log ({log}):\n"
-                f"{tail(log.read_text())}", pytrace=False)
+    pytest.fail(
+        f"the BigQuery emulator did not answer on {url} within {EMULATOR_START_SECONDS}s; its log ({log}):\n"
+        f"{tail(log.read_text())}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory) -> Emulator:
     if not EMULATOR_PYTHON.exists():
-        pytest.fail(f"no emulator environment at {EMULATOR_PYTHON.parent.parent}: run `make test-bigquery`, which "
-                    f"installs it from tests/bigquery/emulator-requirements.lock", pytrace=False)
+        pytest.fail(
+            f"no emulator environment at {EMULATOR_PYTHON.parent.parent}: run `make test-bigquery`, which "
+            f"installs it from tests/bigquery/emulator-requirements.lock",
+            pytrace=False,
+        )
     work = tmp_path_factory.mktemp("emulator")
     log = work / "emulator.log"
     rest_port, grpc_port = free_ports(2)
-    command = [str(EMULATOR_PYTHON), str(HERE / "emulator_launcher.py"), "--rest-port", str(rest_port),
-               "--grpc-port", str(grpc_port), "--project", MARTS_PROJECT]
+    command = [
+        str(EMULATOR_PYTHON),
+        str(HERE / "emulator_launcher.py"),
+        "--rest-port",
+        str(rest_port),
+        "--grpc-port",
+        str(grpc_port),
+        "--project",
+        MARTS_PROJECT,
+    ]
     # BQ_EMULATOR_WITHOUT=name,...: leave work-arounds out, to see whether each is still needed.
     for name in filter(None, os.environ.get("BQ_EMULATOR_WITHOUT", "").split(",")):
         command += ["--without", name]
     with log.open("w") as output:
         # cwd: the emulator reads a .bqemu.toml from its working directory; this one has none.
-        process = subprocess.Popen(command, cwd=work, stdout=output, stderr=subprocess.STDOUT,
-                                   env=clean_environment())
+        process = subprocess.Popen(command, cwd=work, stdout=output, stderr=subprocess.STDOUT, env=clean_environment())
     url = f"http://127.0.0.1:{rest_port}"
     try:
         _wait_until_serving(process, url, log)
@@ -164,6 +196,7 @@ def emulator(tmp_path_factory) -> Emulator:
 
 # --------------------------------------------------------------------------- the export
 
+
 @dataclass(frozen=True)
 class Export:
     folder: Path
@@ -178,18 +211,26 @@ class Export:
 def export(emulator, tmp_path_factory) -> Export:
     work = tmp_path_factory.mktemp("export")
     folder = work / "gcp-export"
-    run_chargeback(["generate", "gcp", "--rows", str(EXPORT_ROWS), "--seed", str(EXPORT_SEED), "--out", str(folder)],
-                   clean_environment(PYTHONPATH=str(PROJECT_ROOT)), work, work / "generate.log")
+    run_chargeback(
+        ["generate", "gcp", "--rows", str(EXPORT_ROWS), "--seed", str(EXPORT_SEED), "--out", str(folder)],
+        clean_environment(PYTHONPATH=str(PROJECT_ROOT)),
+        work,
+        work / "generate.log",
+    )
     # The generator writes one export table per billing account (USD and EUR); the project reads
     # one export table. All rows go into the first account's table, so that both currencies run
     # on BigQuery as they do on DuckDB, which ingests every table's files into one raw table.
     table = min(path.name for path in folder.iterdir() if path.name.startswith(EXPORT_TABLE_PREFIX))
-    loaded = load_export_table(emulator.client(EXPORT_PROJECT), f"{EXPORT_PROJECT}.{EXPORT_DATASET}.{table}",
-                               list(read_rows([*latest_extract_files(folder), REAL_EXPORT_ROWS])))
+    loaded = load_export_table(
+        emulator.client(EXPORT_PROJECT),
+        f"{EXPORT_PROJECT}.{EXPORT_DATASET}.{table}",
+        list(read_rows([*latest_extract_files(folder), REAL_EXPORT_ROWS])),
+    )
     return Export(folder=folder, table_id=loaded.table_id, rows=loaded.rows, columns_added=loaded.columns_added)
 
 
 # --------------------------------------------------------------------------- the two builds
+
 
 @dataclass(frozen=True)
 class Build:
@@ -215,14 +256,16 @@ def _build_on_bigquery(emulator: Emulator, export: Export, work: Path) -> Build:
         PYTHONPATH=str(HERE / "emulator_credentials"),
     )
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
-    return Build(output=completed.stdout + completed.stderr, log=work / "build.log",
-                 marts=f"{MARTS_PROJECT}.{MARTS_DATASET}")
+    return Build(
+        output=completed.stdout + completed.stderr, log=work / "build.log", marts=f"{MARTS_PROJECT}.{MARTS_DATASET}"
+    )
 
 
 def _build_on_duckdb(export: Export, work: Path) -> Build:
     warehouse = work / "warehouse.duckdb"
-    env = clean_environment(CHARGEBACK_DUCKDB_PATH=str(warehouse), DAGSTER_HOME=str(work / "dagster"),
-                            PYTHONPATH=str(PROJECT_ROOT))
+    env = clean_environment(
+        CHARGEBACK_DUCKDB_PATH=str(warehouse), DAGSTER_HOME=str(work / "dagster"), PYTHONPATH=str(PROJECT_ROOT)
+    )
     # Every extract, partial ones included: the ingestion's own choice must end with the rows of the table.
     run_chargeback(["ingest", "gcp", str(export.folder), str(REAL_EXPORT_ROWS)], env, PROJECT_ROOT, work / "ingest.log")
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
-import re
 import sys
 
 import sqlglot
@@ -131,7 +130,9 @@ def offset_scope() -> None:
             if column.find_ancestor(exp.Unnest) is not None and column.parent_select is None:
                 continue  # the alias in the unnest's own `with offset as n`
             scope = column.parent
-            while scope is not None and not (isinstance(scope, exp.Select) and column.name in offsets_defined_by(scope)):
+            while scope is not None and not (
+                isinstance(scope, exp.Select) and column.name in offsets_defined_by(scope)
+            ):
                 scope = scope.parent
             if scope is None:
                 continue  # a column of the same name, not an offset
@@ -187,8 +188,12 @@ def numeric_width() -> None:
 
     def decimal_scale(operand: exp.Expression) -> int:
         data_type = operand.to if isinstance(operand, exp.Cast) else getattr(operand, "type", None)
-        if (isinstance(data_type, exp.DataType) and data_type.this == exp.DataType.Type.DECIMAL
-                and len(data_type.expressions) == 2 and data_type.expressions[1].sql().isdigit()):
+        if (
+            isinstance(data_type, exp.DataType)
+            and data_type.this == exp.DataType.Type.DECIMAL
+            and len(data_type.expressions) == 2
+            and data_type.expressions[1].sql().isdigit()
+        ):
             return int(data_type.expressions[1].sql())
         return 9
 
@@ -200,37 +205,26 @@ def numeric_width() -> None:
 
 
 def multipart_any() -> None:
-    """google-cloud-bigquery's `load_table_from_json` uploads in one multipart request whose
-    media part says `Content-Type: */*`; bqemulator accepts only listed media types and rejects
-    it. Hit by the data-quality checks, which append their results with that call
-    (orchestration/quality/results.py)."""
+    """google-cloud-bigquery uploads a small load job's file (`load_table_from_dataframe`, as
+    `load_table_from_json`) in one multipart request whose media part says `Content-Type: */*`;
+    bqemulator accepts only listed media types and rejects it. Hit by the data-quality checks,
+    which append their results with that call (BigQueryWarehouse.append, orchestration/resources.py)."""
     from bqemulator.api.routes import upload
 
     permitted = upload._is_permitted_media_type
     upload._is_permitted_media_type = lambda content_type: content_type == "*/*" or permitted(content_type)
 
 
-def info_schema_path() -> None:
-    """BigQuery accepts `` `project.dataset.INFORMATION_SCHEMA`.COLUMNS `` (the view outside
-    the backticks); bqemulator recognises only `` `project.dataset.INFORMATION_SCHEMA.COLUMNS` ``
-    and looks for a table named `INFORMATION_SCHEMA.COLUMNS` in the dataset. Hit by the export-schema check, which reads the export's
-    column catalogue that way (orchestration/quality/sql.py)."""
-    from bqemulator.sql import inner_query
-
-    expand = inner_query.expand_information_schema
-    view_outside_quotes = re.compile(r"`([^`]+?)\.INFORMATION_SCHEMA`\.(\w+)", re.IGNORECASE)
-
-    def expand_either_spelling(bq_sql: str, *args, **kwargs) -> str:
-        bq_sql = view_outside_quotes.sub(lambda match: f"`{match[1]}.INFORMATION_SCHEMA.{match[2]}`", bq_sql)
-        return expand(bq_sql, *args, **kwargs)
-
-    inner_query.expand_information_schema = expand_either_spelling
-
-
 WORKAROUNDS = {
     workaround.__name__: workaround
-    for workaround in (offline_start, nested_schema, ctas_subquery, offset_scope, numeric_width, multipart_any,
-                       info_schema_path)
+    for workaround in (
+        offline_start,
+        nested_schema,
+        ctas_subquery,
+        offset_scope,
+        numeric_width,
+        multipart_any,
+    )
 }
 
 
@@ -239,17 +233,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rest-port", type=int, required=True)
     parser.add_argument("--grpc-port", type=int, required=True)
     parser.add_argument("--project", required=True, help="the emulator's default project")
-    parser.add_argument("--without", action="append", default=[], choices=sorted(WORKAROUNDS),
-                        help="leave one work-around out, to see whether it is still needed (repeatable)")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=sorted(WORKAROUNDS),
+        help="leave one work-around out, to see whether it is still needed (repeatable)",
+    )
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
 
     installed = importlib.metadata.version("bqemulator")
     if installed != EMULATOR_VERSION:
-        print(f"emulator_launcher: bqemulator {installed} is installed; these work-arounds replace private "
-              f"functions of bqemulator {EMULATOR_VERSION} only. Install tests/bigquery/emulator-requirements.lock "
-              f"(make test-bigquery does), or check each work-around against {installed} and update the pin.",
-              file=sys.stderr)
+        print(
+            f"emulator_launcher: bqemulator {installed} is installed; these work-arounds replace private "
+            f"functions of bqemulator {EMULATOR_VERSION} only. Install tests/bigquery/emulator-requirements.lock "
+            f"(make test-bigquery does), or check each work-around against {installed} and update the pin.",
+            file=sys.stderr,
+        )
         return 2
     for name, apply in WORKAROUNDS.items():
         if name not in args.without:
@@ -258,10 +259,24 @@ def main(argv: list[str] | None = None) -> int:
     from bqemulator.cli import main as bqemulator
 
     return bqemulator.main(
-        ["start", "--rest-host", "127.0.0.1", "--rest-port", str(args.rest_port),
-         "--grpc-host", "127.0.0.1", "--grpc-port", str(args.grpc_port),
-         "--project", args.project, "--ephemeral", "--log-level", args.log_level],
-        prog_name="bqemulator", standalone_mode=True,
+        [
+            "start",
+            "--rest-host",
+            "127.0.0.1",
+            "--rest-port",
+            str(args.rest_port),
+            "--grpc-host",
+            "127.0.0.1",
+            "--grpc-port",
+            str(args.grpc_port),
+            "--project",
+            args.project,
+            "--ephemeral",
+            "--log-level",
+            args.log_level,
+        ],
+        prog_name="bqemulator",
+        standalone_mode=True,
     )
 
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
 from orchestration.ingestion.gcp_loader import discover_extracts
+from orchestration.settings import PROJECT_ROOT
 
 SCHEMA_FILE = PROJECT_ROOT / "orchestration" / "ingestion" / "gcp_billing_export_schema.json"
 SCHEMA = json.loads(SCHEMA_FILE.read_text())
@@ -59,8 +59,12 @@ def read_rows(files: Iterable[Path]) -> Iterator[dict]:
 def _field_for(name: str, value) -> dict:
     """A BigQuery schema field for a JSON value, for a field Google added after the schema file."""
     if isinstance(value, dict):
-        return {"name": name, "type": "RECORD", "mode": "NULLABLE",
-                "fields": [_field_for(key, item) for key, item in value.items()]}
+        return {
+            "name": name,
+            "type": "RECORD",
+            "mode": "NULLABLE",
+            "fields": [_field_for(key, item) for key, item in value.items()],
+        }
     kind = {bool: "BOOLEAN", int: "INTEGER", float: "FLOAT"}.get(type(value), "STRING")
     return {"name": name, "type": kind, "mode": "NULLABLE"}
 

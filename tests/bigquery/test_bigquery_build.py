@@ -19,8 +19,10 @@ from orchestration.settings import PROJECT_ROOT
 COMPARE_MARTS = PROJECT_ROOT / "benchmarks" / "compare_marts.py"
 
 # How `chargeback build` prints check results (orchestration/cli.py, print_check_results).
-CHECK_COUNTS = re.compile(r"\[chargeback\] checks: (\d+) data-quality \(GX\) checks, (\d+) other checks "
-                          r"such as dbt tests \((\d+) passed\)")
+CHECK_COUNTS = re.compile(
+    r"\[chargeback\] checks: (\d+) data-quality \(GX\) checks, (\d+) other checks "
+    r"such as dbt tests \((\d+) passed\)"
+)
 TAIL = 4000  # characters of a build's output shown when a test fails
 
 CHECK_LINE = re.compile(r"^  (passed|FAILED \((?:ERROR|WARN)\))\s+(\S+) on (\S+): (.*)$", re.MULTILINE)
@@ -44,6 +46,7 @@ def check_counts(output: str) -> tuple[int, int, int]:
 
 # --------------------------------------------------------------------------- the export table
 
+
 def test_export_table_holds_every_row_as_bigquery_does(emulator, export):
     client = emulator.client()
     table = client.get_table(export.table_id)
@@ -59,6 +62,7 @@ def test_export_table_holds_every_row_as_bigquery_does(emulator, export):
 
 # --------------------------------------------------------------------------- the build
 
+
 def test_build_passes_every_dbt_test_on_bigquery(bigquery_build, duckdb_build):
     duckdb_counts = check_counts(duckdb_build.output)
     quality, others, passed = check_counts(bigquery_build.output)
@@ -71,8 +75,9 @@ def test_every_unit_test_ran_and_passed(bigquery_build):
     found = re.search(r"Found .*?\b(\d+) unit tests", bigquery_build.output)
     assert found, f"dbt found no unit test:\n{bigquery_build.output[-TAIL:]}"
     ran = sum(int(count) for count in re.findall(r"Finished running .*?\b(\d+) unit tests", bigquery_build.output))
-    assert ran == int(found[1]), (f"{ran} of {found[1]} unit tests ran on BigQuery"
-                                  + (" (DBT_EXCLUDE_RESOURCE_TYPES is set)" if os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES") else ""))
+    assert ran == int(found[1]), f"{ran} of {found[1]} unit tests ran on BigQuery" + (
+        " (DBT_EXCLUDE_RESOURCE_TYPES is set)" if os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES") else ""
+    )
     errors = re.findall(r"Done\. PASS=\d+ WARN=\d+ ERROR=(\d+)", bigquery_build.output)
     assert errors and set(errors) == {"0"}
 
@@ -85,8 +90,9 @@ def test_data_quality_checks_give_the_duckdb_verdicts(bigquery_build, duckdb_bui
 
 def test_data_quality_results_are_recorded_on_bigquery(emulator, bigquery_build):
     # The checks append their outcomes to <marts dataset>_quality.check_results with a load job.
-    recorded = client_rows(emulator.client(), f"select check_name, passed, warehouse "
-                                              f"from `{bigquery_build.marts}_quality.check_results`")
+    recorded = client_rows(
+        emulator.client(), f"select check_name, passed, warehouse from `{bigquery_build.marts}_quality.check_results`"
+    )
     printed = check_results(bigquery_build.output)
     assert sorted(recorded) == sorted((name, verdict == "passed", "bigquery") for name, (verdict, _) in printed.items())
 
@@ -94,19 +100,28 @@ def test_data_quality_results_are_recorded_on_bigquery(emulator, bigquery_build)
 def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
     # Both freshness checks (Dagster's query and `dbt source freshness`) name the newest export_time.
     def newest(output: str) -> list[str]:
-        return re.findall(r"\[chargeback\] freshness (\S+): (\w+) - .*?export_time (\d{4}-\d\d-\d\d.\d\d:\d\d:\d\d)",
-                          output)
+        return re.findall(
+            r"\[chargeback\] freshness (\S+): (\w+) - .*?export_time (\d{4}-\d\d-\d\d.\d\d:\d\d:\d\d)", output
+        )
+
     assert len(newest(bigquery_build.output)) == 2
     assert newest(bigquery_build.output) == newest(duckdb_build.output)
 
 
 # --------------------------------------------------------------------------- the marts
 
+
 def test_every_mart_equals_the_duckdb_build(emulator, bigquery_build, duckdb_build, tmp_path):
     bigquery_marts = tmp_path / "bigquery-marts.duckdb"
     marts = copy_marts(emulator.client(), bigquery_build.marts, bigquery_marts)
     assert marts, f"no mart in {bigquery_build.marts}"
-    compared = subprocess.run([sys.executable, str(COMPARE_MARTS), str(duckdb_build.marts), str(bigquery_marts)],
-                              check=False, capture_output=True, text=True)
+    compared = subprocess.run(
+        [sys.executable, str(COMPARE_MARTS), str(duckdb_build.marts), str(bigquery_marts)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     print(compared.stdout)
-    assert compared.returncode == 0, f"marts differ (DuckDB before, BigQuery after):\n{compared.stdout}{compared.stderr}"
+    assert compared.returncode == 0, (
+        f"marts differ (DuckDB before, BigQuery after):\n{compared.stdout}{compared.stderr}"
+    )

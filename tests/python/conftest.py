@@ -139,19 +139,31 @@ def bigquery_warehouse(tmp_path, monkeypatch):
 
     manifest = tmp_path / "bigquery-manifest.json"
     database, schema, identifier = BIGQUERY_EXPORT
-    models = {f"model.ai_chargeback.{name}": {"resource_type": "model", "name": name, "database": "finops-prod",
-                                               "schema": "finops_quality", "alias": name}
-              for name in (suites.COVERAGE_MODEL, suites.UNTAGGED_MODEL)}
-    manifest.write_text(json.dumps({
-        "sources": {GCP_EXPORT_SOURCE: {"database": database, "schema": schema, "identifier": identifier}},
-        "nodes": models,
-    }))
+    models = {
+        f"model.ai_chargeback.{name}": {
+            "resource_type": "model",
+            "name": name,
+            "database": "finops-prod",
+            "schema": "finops_quality",
+            "alias": name,
+        }
+        for name in (suites.COVERAGE_MODEL, suites.UNTAGGED_MODEL)
+    }
+    manifest.write_text(
+        json.dumps(
+            {
+                "sources": {GCP_EXPORT_SOURCE: {"database": database, "schema": schema, "identifier": identifier}},
+                "nodes": models,
+            }
+        )
+    )
 
     def build(frames: dict | None = None, tables: dict | None = None):
         client = FakeBigQueryClient(frames, tables)
         monkeypatch.setattr(BigQueryResource, "get_client", contextmanager(lambda self: (yield client)))
-        warehouse = BigQueryWarehouse(manifest_path=str(manifest),
-                                      bigquery=BigQueryResource(project="finops-prod", location="EU"))
+        warehouse = BigQueryWarehouse(
+            manifest_path=str(manifest), bigquery=BigQueryResource(project="finops-prod", location="EU")
+        )
         return warehouse, client
 
     return build

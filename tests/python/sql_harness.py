@@ -12,8 +12,8 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import duckdb
 import jinja2
@@ -65,8 +65,9 @@ def render_macros(path: Path) -> dict[str, Callable[..., object]]:
 
 
 # A cost group's money columns, from the one list (macros/attribution/money_columns.sql).
-COST_GROUP_MONEY_COLUMNS: list[str] = render_macros(
-    PROJECT_ROOT / "macros" / "attribution" / "money_columns.sql")["cost_group_money_columns"]()
+COST_GROUP_MONEY_COLUMNS: list[str] = render_macros(PROJECT_ROOT / "macros" / "attribution" / "money_columns.sql")[
+    "cost_group_money_columns"
+]()
 
 
 def compile_model(model: str) -> str:
@@ -80,8 +81,18 @@ def compile_model(model: str) -> str:
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
         command = [
-            str(DBT), "compile", "--profiles-dir", ".", "--target-path", str(work / "target"),
-            "--log-path", str(work / "logs"), "--no-introspect", "-s", model, "--quiet",
+            str(DBT),
+            "compile",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--no-introspect",
+            "-s",
+            model,
+            "--quiet",
         ]
         result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
         if result.returncode != 0:
@@ -122,6 +133,7 @@ def create_table(
             f"insert into {qualified} values " + ", ".join(row_placeholders for _ in rows),
             [None if value is None else str(value) for row in rows for value in row],
         )
+
 
 def run_select(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
     cursor = con.execute(sql)

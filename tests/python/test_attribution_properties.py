@@ -22,16 +22,16 @@ Properties:
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 import re
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+import sql_harness as harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import sql_harness as harness
 
 MONEY = harness.COST_GROUP_MONEY_COLUMNS
 # Every column the model reads from int_cost_groups_attributed.
@@ -62,22 +62,48 @@ COST_GROUP_COLUMNS = [
 ]
 # Output column <- input column of the group, equal on every row of the group (split or not).
 PASS_THROUGH = {
-    **{column: column for column in [
-        "attribution_key", "provider_name", "billing_account_id", "sub_account_id",
-        "sub_account_name", "billing_currency", "invoice_month", "billing_period_start",
-        "charge_date", "service_name", "charge_description", "resource_id", "resource_name",
-        "team_label_value", "workload_phase", "phase_method", "line_item_count"]},
+    **{
+        column: column
+        for column in [
+            "attribution_key",
+            "provider_name",
+            "billing_account_id",
+            "sub_account_id",
+            "sub_account_name",
+            "billing_currency",
+            "invoice_month",
+            "billing_period_start",
+            "charge_date",
+            "service_name",
+            "charge_description",
+            "resource_id",
+            "resource_name",
+            "team_label_value",
+            "workload_phase",
+            "phase_method",
+            "line_item_count",
+        ]
+    },
     "tags": "resource_labels_json",
 }
 POOL_COLUMNS = [
-    ("pool_id", "varchar"), ("priority", "integer"), ("team", "varchar"),
-    ("sub_account_pattern", "varchar"), ("service_pattern", "varchar"), ("sku_pattern", "varchar"),
-    ("method", "varchar"), ("basis_period", "varchar"), ("note", "varchar"),
+    ("pool_id", "varchar"),
+    ("priority", "integer"),
+    ("team", "varchar"),
+    ("sub_account_pattern", "varchar"),
+    ("service_pattern", "varchar"),
+    ("sku_pattern", "varchar"),
+    ("method", "varchar"),
+    ("basis_period", "varchar"),
+    ("note", "varchar"),
 ]
 WEIGHT_COLUMNS = [("pool_id", "varchar"), ("team", "varchar"), ("weight", "varchar")]
 TEAM_COLUMNS = [
-    ("team", "varchar"), ("team_name", "varchar"), ("cost_center", "varchar"),
-    ("owner_email", "varchar"), ("description", "varchar"),
+    ("team", "varchar"),
+    ("team_name", "varchar"),
+    ("cost_center", "varchar"),
+    ("owner_email", "varchar"),
+    ("description", "varchar"),
 ]
 
 TEAM_NAMES = ["alpha", "beta", "gamma", "delta"]
@@ -109,9 +135,9 @@ def model_sql() -> str:
 
 # Exact 9-place amounts, both signs: mostly ordinary, some tiny (a few 10^-9), some zero.
 amounts = st.one_of(
-    st.integers(min_value=-10**13, max_value=10**13).map(lambda n: Decimal(n) * NANO),
+    st.integers(min_value=-(10**13), max_value=10**13).map(lambda n: Decimal(n) * NANO),
     st.integers(min_value=-5, max_value=5).map(lambda n: Decimal(n) * NANO),
-    st.integers(min_value=-10**6, max_value=10**6).map(Decimal),
+    st.integers(min_value=-(10**6), max_value=10**6).map(Decimal),
 )
 maybe_amounts = st.one_of(st.none(), amounts)
 
@@ -125,37 +151,42 @@ def cost_groups(draw):
         day = draw(st.sampled_from(DAYS))
         usage_month = day[:7] + "-01"
         billing_period_start = draw(st.sampled_from([usage_month, "2026-01-01", "2026-02-01"]))
-        money = {column: draw(amounts if column in ("billed_cost", "effective_cost") else maybe_amounts)
-                 for column in MONEY}
+        money = {
+            column: draw(amounts if column in ("billed_cost", "effective_cost") else maybe_amounts) for column in MONEY
+        }
         resource = draw(st.sampled_from([None, "r1"]))
-        rows.append({
-            "cost_group_key": f"cg{index}",
-            "attribution_key": f"ak{index % 5}",
-            "provider_name": "Google Cloud",
-            "team": team,
-            "allocation_method": "unallocated" if team == "unallocated" else draw(
-                st.sampled_from(["tag:resource_label", "project_map", "sub_account"])),
-            "unallocated_reason": "no_team_label" if team == "unallocated" else None,
-            "billing_account_id": draw(st.sampled_from(["A", "B"])),
-            "billing_currency": draw(st.sampled_from(["USD", "EUR"])),
-            "invoice_month": billing_period_start[:7],
-            "charge_date": day,
-            "billing_period_start": billing_period_start,
-            "sub_account_id": draw(st.sampled_from(SUB_ACCOUNTS)),
-            "sub_account_name": draw(st.sampled_from([None, "Project One"])),
-            "service_name": draw(st.sampled_from(SERVICES)),
-            "charge_description": draw(st.sampled_from(SKUS)),
-            "resource_id": None if resource is None else f"projects/p1/{resource}",
-            "resource_name": resource,
-            "resource_labels_json": draw(st.sampled_from([None, "{}", '{"team":"alpha"}'])),
-            "team_label_value": draw(st.sampled_from([None, "alpha", "typo"])),
-            "workload_phase": draw(st.sampled_from(["training", "unclassified"])),
-            "phase_method": draw(st.sampled_from(["tag:resource_label", "unclassified"])),
-            **money,
-            # A group sums at least one line item; the count is never split (see (b)).
-            "line_item_count": draw(st.one_of(st.integers(min_value=1, max_value=5),
-                                              st.integers(min_value=1, max_value=2**62))),
-        })
+        rows.append(
+            {
+                "cost_group_key": f"cg{index}",
+                "attribution_key": f"ak{index % 5}",
+                "provider_name": "Google Cloud",
+                "team": team,
+                "allocation_method": "unallocated"
+                if team == "unallocated"
+                else draw(st.sampled_from(["tag:resource_label", "project_map", "sub_account"])),
+                "unallocated_reason": "no_team_label" if team == "unallocated" else None,
+                "billing_account_id": draw(st.sampled_from(["A", "B"])),
+                "billing_currency": draw(st.sampled_from(["USD", "EUR"])),
+                "invoice_month": billing_period_start[:7],
+                "charge_date": day,
+                "billing_period_start": billing_period_start,
+                "sub_account_id": draw(st.sampled_from(SUB_ACCOUNTS)),
+                "sub_account_name": draw(st.sampled_from([None, "Project One"])),
+                "service_name": draw(st.sampled_from(SERVICES)),
+                "charge_description": draw(st.sampled_from(SKUS)),
+                "resource_id": None if resource is None else f"projects/p1/{resource}",
+                "resource_name": resource,
+                "resource_labels_json": draw(st.sampled_from([None, "{}", '{"team":"alpha"}'])),
+                "team_label_value": draw(st.sampled_from([None, "alpha", "typo"])),
+                "workload_phase": draw(st.sampled_from(["training", "unclassified"])),
+                "phase_method": draw(st.sampled_from(["tag:resource_label", "unclassified"])),
+                **money,
+                # A group sums at least one line item; the count is never split (see (b)).
+                "line_item_count": draw(
+                    st.one_of(st.integers(min_value=1, max_value=5), st.integers(min_value=1, max_value=2**62))
+                ),
+            }
+        )
     return rows
 
 
@@ -173,30 +204,32 @@ def exact_fixed_weights(draw, count: int) -> list[Decimal]:
 def allocation_rules(draw):
     teams = draw(st.lists(st.sampled_from(TEAM_NAMES), min_size=1, max_size=4, unique=True))
     pool_count = draw(st.integers(min_value=0, max_value=4))
-    priorities = draw(st.lists(st.integers(min_value=1, max_value=99), min_size=pool_count,
-                               max_size=pool_count, unique=True))
+    priorities = draw(
+        st.lists(st.integers(min_value=1, max_value=99), min_size=pool_count, max_size=pool_count, unique=True)
+    )
     pools, weights = [], []
     for index, priority in enumerate(priorities):
         pool_id = f"pool{index}"
         method = draw(st.sampled_from(["even", "proportional", "fixed"]))
-        pools.append((
-            pool_id,
-            priority,
-            draw(st.sampled_from(["", "", "", "unallocated", "ghost", *TEAM_NAMES])),
-            draw(st.sampled_from(["", "", "", "", "net-host-prod", "net-host%", "p%", "%2"])),
-            draw(st.sampled_from(["", "", "", "", "support", "SUPPORT", "%engine", "invoice"])),
-            draw(st.sampled_from(["", "", "", "", "%core%", "tax", "premium%"])),
-            method,
-            draw(st.sampled_from(["day", "month"])),
-            None,
-        ))
+        pools.append(
+            (
+                pool_id,
+                priority,
+                draw(st.sampled_from(["", "", "", "unallocated", "ghost", *TEAM_NAMES])),
+                draw(st.sampled_from(["", "", "", "", "net-host-prod", "net-host%", "p%", "%2"])),
+                draw(st.sampled_from(["", "", "", "", "support", "SUPPORT", "%engine", "invoice"])),
+                draw(st.sampled_from(["", "", "", "", "%core%", "tax", "premium%"])),
+                method,
+                draw(st.sampled_from(["day", "month"])),
+                None,
+            )
+        )
         # Recipients: listed teams (maybe one teams.csv lacks), or none listed.
         # A fixed pool usually lists weights; one that lists none splits nothing.
         at_least = int(method == "fixed" and draw(st.booleans()))
-        listed = draw(st.lists(st.sampled_from(TEAM_NAMES + ["ghost"]), min_size=at_least,
-                               max_size=4, unique=True))
+        listed = draw(st.lists(st.sampled_from(TEAM_NAMES + ["ghost"]), min_size=at_least, max_size=4, unique=True))
         if method == "fixed" and listed:
-            for team, weight in zip(listed, exact_fixed_weights(draw, len(listed))):
+            for team, weight in zip(listed, exact_fixed_weights(draw, len(listed)), strict=True):
                 weights.append((pool_id, team, str(weight)))
         else:
             for team in listed:
@@ -208,6 +241,7 @@ def allocation_rules(draw):
 # Running the model
 # ---------------------------------------------------------------------------------------------
 
+
 def run_model(sql: str, groups: list[dict], rules: dict, shuffle_seed: int | None = None):
     groups = list(groups)
     pools, weights, teams = list(rules["pools"]), list(rules["weights"]), list(rules["teams"])
@@ -218,17 +252,21 @@ def run_model(sql: str, groups: list[dict], rules: dict, shuffle_seed: int | Non
     con = harness.new_connection()
     try:
         harness.create_table(
-            con, "intermediate", "int_cost_groups_attributed", COST_GROUP_COLUMNS,
+            con,
+            "intermediate",
+            "int_cost_groups_attributed",
+            COST_GROUP_COLUMNS,
             [[group[name] for name, _ in COST_GROUP_COLUMNS] for group in groups],
         )
         harness.create_table(con, "seeds", "shared_cost_pools", POOL_COLUMNS, pools)
         harness.create_table(con, "seeds", "shared_cost_pool_weights", WEIGHT_COLUMNS, weights)
-        harness.create_table(con, "seeds", "teams", TEAM_COLUMNS,
-                             [(team, team.title(), "CC", None, None) for team in teams])
+        harness.create_table(
+            con, "seeds", "teams", TEAM_COLUMNS, [(team, team.title(), "CC", None, None) for team in teams]
+        )
         names, rows = harness.run_select(con, sql)
     finally:
         con.close()
-    return [dict(zip(names, row)) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def canonical(rows: list[dict]) -> list[tuple]:
@@ -259,7 +297,7 @@ def first_pool(group: dict, pools: list[tuple]) -> tuple | None:
         patterns = [p.strip().lower() for p in (sub_pattern, service_pattern, sku_pattern)]
         if (team or "").strip() not in ("", group["team"]):
             continue
-        if all(p == "" or like(key.lower(), p) for key, p in zip(keys, patterns)):
+        if all(p == "" or like(key.lower(), p) for key, p in zip(keys, patterns, strict=True)):
             return pool
     return None
 
@@ -277,6 +315,7 @@ FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthChe
 # ---------------------------------------------------------------------------------------------
 # (a) money conserved
 # ---------------------------------------------------------------------------------------------
+
 
 @FAST
 @given(groups=cost_groups(), rules=allocation_rules())
@@ -305,7 +344,11 @@ def test_money_is_conserved_exactly(model_sql, groups, rules):
                 assert parts == [None] * len(parts), (key, column)
             else:
                 assert None not in parts and sum(parts, Decimal(0)) == group[column], (
-                    key, column, group[column], parts)
+                    key,
+                    column,
+                    group[column],
+                    parts,
+                )
                 # Each part is within 10^-9 of amount x share, as the model's YAML documents. Only
                 # for |amount| <= ~10^6 (the strategy's range): shares are DECIMAL(38,15), so the
                 # error grows as |amount| x 10^-15 (10^7 split in 3 gives 3333333.333333330).
@@ -313,7 +356,12 @@ def test_money_is_conserved_exactly(model_sql, groups, rules):
                     if row["shared_pool_id"] is not None:
                         expected = float(group[column]) * row["allocation_share"]
                         assert abs(float(row[column]) - expected) <= 1e-9 + 1e-12 * abs(expected), (
-                            key, column, row["team"], row[column], expected)
+                            key,
+                            column,
+                            row["team"],
+                            row[column],
+                            expected,
+                        )
         shares = [row["allocation_share"] for row in rows if row["shared_pool_id"] is not None]
         if shares:
             assert abs(sum(shares) - 1) < 1e-9
@@ -322,6 +370,7 @@ def test_money_is_conserved_exactly(model_sql, groups, rules):
 # ---------------------------------------------------------------------------------------------
 # (b) exactly one owner per cost
 # ---------------------------------------------------------------------------------------------
+
 
 @FAST
 @given(groups=cost_groups(), rules=allocation_rules())
@@ -347,15 +396,21 @@ def test_every_cost_has_exactly_one_owner(model_sql, groups, rules):
         for row in rows:
             for out_column, in_column in PASS_THROUGH.items():
                 assert row[out_column] == _as_python(group[in_column]), (
-                    group["cost_group_key"], out_column, row[out_column], group[in_column])
+                    group["cost_group_key"],
+                    out_column,
+                    row[out_column],
+                    group[in_column],
+                )
         expected_pool = first_pool(group, rules["pools"])
         if unsplit:
             row = unsplit[0]
             assert (row["team"], row["allocation_method"], row["unallocated_reason"]) == (
-                group["team"], group["allocation_method"], group["unallocated_reason"])
+                group["team"],
+                group["allocation_method"],
+                group["unallocated_reason"],
+            )
             assert all(row[column] == group[column] for column in MONEY)
-            assert (row["allocation_share"], row["share_before"], row["share_through"]) == (
-                None, None, None)
+            assert (row["allocation_share"], row["share_before"], row["share_through"]) == (None, None, None)
         else:
             assert expected_pool is not None
             teams = [row["team"] for row in split]
@@ -376,6 +431,7 @@ def test_every_cost_has_exactly_one_owner(model_sql, groups, rules):
 # (c) the shares chain from 0 to 1
 # ---------------------------------------------------------------------------------------------
 
+
 @FAST
 @given(groups=cost_groups(), rules=allocation_rules())
 def test_split_shares_chain_from_zero_to_one(model_sql, groups, rules):
@@ -388,20 +444,26 @@ def test_split_shares_chain_from_zero_to_one(model_sql, groups, rules):
             assert None not in (row["allocation_share"], row["share_before"], row["share_through"]), row
             width = float(row["share_through"] - row["share_before"])
             assert abs(width - row["allocation_share"]) <= 1e-12, (
-                key, row["team"], row["share_before"], row["share_through"], row["allocation_share"])
+                key,
+                row["team"],
+                row["share_before"],
+                row["share_through"],
+                row["allocation_share"],
+            )
         # fct_cost_line_items gives each line item round(x * share_through) - round(x * share_before)
         # per recipient: the parts add back to the line item only if the shares tile [0, 1]
         # exactly. Ties in share_before (a zero-width share) order by share_through.
         chain = sorted(split, key=lambda row: (row["share_before"], row["share_through"]))
         assert chain[0]["share_before"] == 0, (key, chain)
         assert chain[-1]["share_through"] == 1, (key, chain)
-        for previous, row in zip(chain, chain[1:]):
+        for previous, row in itertools.pairwise(chain):
             assert row["share_before"] == previous["share_through"], (key, chain)
 
 
 # ---------------------------------------------------------------------------------------------
 # (d) deterministic
 # ---------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(groups=cost_groups(), rules=allocation_rules(), seed=st.integers(0, 2**16))

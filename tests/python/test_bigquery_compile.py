@@ -67,9 +67,24 @@ def bigquery_target(tmp_path_factory) -> Path:
     target = work / "target"
     dbt = Path(sys.executable).parent / "dbt"
     completed = subprocess.run(
-        [str(dbt), "compile", "--profiles-dir", str(work), "--target", "bigquery", "--target-path", str(target),
-         "--no-populate-cache", "--no-introspect", "--exclude", "resource_type:unit_test"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, **EXPORT_ENV},
+        [
+            str(dbt),
+            "compile",
+            "--profiles-dir",
+            str(work),
+            "--target",
+            "bigquery",
+            "--target-path",
+            str(target),
+            "--no-populate-cache",
+            "--no-introspect",
+            "--exclude",
+            "resource_type:unit_test",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **EXPORT_ENV},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return target

@@ -43,21 +43,26 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_no_module_is_over_500_lines():
-    long = {str(path.relative_to(PROJECT_ROOT)): n for path in PACKAGE.rglob("*.py")
-            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    long = {
+        str(path.relative_to(PROJECT_ROOT)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"split these by what they hold: {long}"
 
 
 def test_no_import_cycle():
     modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
-    graph = {name: {other for other in _imports(path) if other in modules and other != name}
-             for name, path in modules.items()}
+    graph = {
+        name: {other for other in _imports(path) if other in modules and other != name}
+        for name, path in modules.items()
+    }
     cycles = []
 
     def visit(name: str, trail: list[str]) -> None:
         for other in graph[name]:
             if other in trail:
-                cycles.append(" -> ".join(trail[trail.index(other):] + [other]))
+                cycles.append(" -> ".join(trail[trail.index(other) :] + [other]))
             elif len(trail) < len(modules):
                 visit(other, [*trail, other])
 

@@ -47,9 +47,19 @@ def _data_rows(seeds: Path, name: str) -> int:
 
 
 def _rule(rule_id="r1", priority="10", team="applied-ml", phase="", valid_from="", valid_to="", **patterns) -> str:
-    columns = ["provider_name", "billing_account_id", "sub_account_pattern", "service_pattern", "sku_pattern",
-               "resource_pattern", "label_key", "label_value_pattern"]
-    return ",".join([rule_id, priority, *(patterns.get(c, "") for c in columns), team, phase, valid_from, valid_to, "why"])
+    columns = [
+        "provider_name",
+        "billing_account_id",
+        "sub_account_pattern",
+        "service_pattern",
+        "sku_pattern",
+        "resource_pattern",
+        "label_key",
+        "label_value_pattern",
+    ]
+    return ",".join(
+        [rule_id, priority, *(patterns.get(c, "") for c in columns), team, phase, valid_from, valid_to, "why"]
+    )
 
 
 def _write_rules(seeds: Path, *rules: str, header: str = VIRTUAL_TAG_RULES_HEADER) -> None:
@@ -72,7 +82,11 @@ def test_the_committed_seeds_are_valid():
 def test_alias_naming_an_unknown_team(seeds):
     _append(seeds, "team_aliases.csv", "fm2,foundation-modelz")
     problem = _only(check_configuration(seeds))
-    assert (problem.seed, problem.row, problem.column) == ("team_aliases.csv", _data_rows(seeds, "team_aliases.csv"), "team")
+    assert (problem.seed, problem.row, problem.column) == (
+        "team_aliases.csv",
+        _data_rows(seeds, "team_aliases.csv"),
+        "team",
+    )
     assert "unknown team 'foundation-modelz'" in problem.message
     assert problem.line == problem.row + 1
 
@@ -88,14 +102,21 @@ def test_phase_rule_naming_an_unknown_phase(seeds):
     _append(seeds, "workload_phase_rules.csv", "new-rule,999,,%x%,,trainin,typo")
     problem = _only(check_configuration(seeds))
     assert (problem.seed, problem.row, problem.column) == (
-        "workload_phase_rules.csv", _data_rows(seeds, "workload_phase_rules.csv"), "workload_phase")
+        "workload_phase_rules.csv",
+        _data_rows(seeds, "workload_phase_rules.csv"),
+        "workload_phase",
+    )
 
 
 def test_virtual_rule_naming_an_unknown_team_or_phase(seeds):
-    _write_rules(seeds, _rule("ok", "10"), _rule("bad-team", "20", team="nobody"), _rule("bad-phase", "30", phase="trainin"))
+    _write_rules(
+        seeds, _rule("ok", "10"), _rule("bad-team", "20", team="nobody"), _rule("bad-phase", "30", phase="trainin")
+    )
     problems = check_configuration(seeds)
     assert {(p.seed, p.row, p.column) for p in problems} == {
-        ("virtual_tag_rules.csv", 2, "team"), ("virtual_tag_rules.csv", 3, "workload_phase")}
+        ("virtual_tag_rules.csv", 2, "team"),
+        ("virtual_tag_rules.csv", 3, "workload_phase"),
+    }
 
 
 def test_ancestor_mapping_to_an_unknown_team(seeds):
@@ -138,7 +159,10 @@ def test_phase_rules_with_an_unknown_column(seeds):
 def test_missing_required_column(seeds):
     (seeds / "ancestor_teams.csv").write_text("folder,team,note\nfolders/1,applied-ml,\n")
     problems = check_configuration(seeds)
-    assert {(p.seed, p.column) for p in problems} == {("ancestor_teams.csv", "folder"), ("ancestor_teams.csv", "ancestor")}
+    assert {(p.seed, p.column) for p in problems} == {
+        ("ancestor_teams.csv", "folder"),
+        ("ancestor_teams.csv", "ancestor"),
+    }
 
 
 def test_row_with_too_many_fields(seeds):
@@ -159,15 +183,23 @@ POOLS_HEADER = "pool_id,priority,team,sub_account_pattern,service_pattern,sku_pa
 
 
 def _write_pools(seeds: Path, weights: str, method: str = "fixed") -> None:
-    (seeds / "shared_cost_pools.csv").write_text(POOLS_HEADER + f"support,10,,,support,,{method},month,Support contract\n")
+    (seeds / "shared_cost_pools.csv").write_text(
+        POOLS_HEADER + f"support,10,,,support,,{method},month,Support contract\n"
+    )
     (seeds / "shared_cost_pool_weights.csv").write_text("pool_id,team,weight\n" + weights)
 
 
 def test_fixed_weights_summing_to_one_are_valid(seeds):
-    _write_pools(seeds, "support,applied-ml,0.3333333333\nsupport,foundation-models,0.3333333333\nsupport,ml-platform,0.3333333334\n")
+    _write_pools(
+        seeds,
+        "support,applied-ml,0.3333333333\nsupport,foundation-models,0.3333333333\nsupport,ml-platform,0.3333333334\n",
+    )
     assert check_configuration(seeds) == []
     # Within 1e-9 of 1 is fine (thirds written to ten places).
-    _write_pools(seeds, "support,applied-ml,0.3333333333\nsupport,foundation-models,0.3333333333\nsupport,ml-platform,0.3333333333\n")
+    _write_pools(
+        seeds,
+        "support,applied-ml,0.3333333333\nsupport,foundation-models,0.3333333333\nsupport,ml-platform,0.3333333333\n",
+    )
     assert check_configuration(seeds) == []
 
 
@@ -182,10 +214,15 @@ def test_fixed_weights_not_summing_to_one(seeds):
     ("weights", "message"),
     [
         ("support,applied-ml,0\nsupport,foundation-models,1\n", "weight 0 is zero: a fixed weight must be positive"),
-        ("support,applied-ml,-0.5\nsupport,foundation-models,1.5\n", "weight -0.5 is negative: a fixed weight must be positive"),
+        (
+            "support,applied-ml,-0.5\nsupport,foundation-models,1.5\n",
+            "weight -0.5 is negative: a fixed weight must be positive",
+        ),
         # The models keep 9 places: this weight would be 0 to them.
-        ("support,applied-ml,0.0000000004\nsupport,foundation-models,0.9999999996\n",
-         "weight 0.0000000004 rounds to 0 at the 9 decimal places money has in the models"),
+        (
+            "support,applied-ml,0.0000000004\nsupport,foundation-models,0.9999999996\n",
+            "weight 0.0000000004 rounds to 0 at the 9 decimal places money has in the models",
+        ),
     ],
 )
 def test_fixed_weight_that_is_not_positive(seeds, weights, message):
@@ -214,16 +251,21 @@ def test_weights_on_a_proportional_pool(seeds):
 
 def test_fixed_pool_without_weights_and_an_unknown_method(seeds):
     (seeds / "shared_cost_pools.csv").write_text(
-        POOLS_HEADER + "support,10,,,support,,fixed,month,\nnet,20,,,networking,,evenly,week,\n")
+        POOLS_HEADER + "support,10,,,support,,fixed,month,\nnet,20,,,networking,,evenly,week,\n"
+    )
     (seeds / "shared_cost_pool_weights.csv").write_text("pool_id,team,weight\n")
     problems = {(p.seed, p.row, p.column) for p in check_configuration(seeds)}
     assert problems == {
-        ("shared_cost_pools.csv", 1, "method"), ("shared_cost_pools.csv", 2, "method"), ("shared_cost_pools.csv", 2, "basis_period")}
+        ("shared_cost_pools.csv", 1, "method"),
+        ("shared_cost_pools.csv", 2, "method"),
+        ("shared_cost_pools.csv", 2, "basis_period"),
+    }
 
 
 def test_pool_of_unallocated_costs_is_valid_but_of_an_unknown_team_is_not(seeds):
     (seeds / "shared_cost_pools.csv").write_text(
-        POOLS_HEADER + "nobody,10,unallocated,,,,even,month,\nplatform,20,ml-platfrom,,,,even,month,\n")
+        POOLS_HEADER + "nobody,10,unallocated,,,,even,month,\nplatform,20,ml-platfrom,,,,even,month,\n"
+    )
     (seeds / "shared_cost_pool_weights.csv").write_text("pool_id,team,weight\n")
     problem = _only(check_configuration(seeds))
     assert (problem.seed, problem.row, problem.column) == ("shared_cost_pools.csv", 2, "team")
@@ -287,19 +329,27 @@ def test_two_phase_rules_with_one_priority(seeds):
 
 
 def test_valid_from_not_before_valid_to(seeds):
-    _write_rules(seeds, _rule("a", valid_from="2026-09-01", valid_to="2026-08-01"), _rule("b", "20", valid_from="2026-08-01", valid_to="2026-08-01"))
+    _write_rules(
+        seeds,
+        _rule("a", valid_from="2026-09-01", valid_to="2026-08-01"),
+        _rule("b", "20", valid_from="2026-08-01", valid_to="2026-08-01"),
+    )
     problems = {(p.row, p.column) for p in check_configuration(seeds)}
     assert problems == {(1, "valid_from"), (2, "valid_from")}
 
 
 def test_label_key_not_normalised_and_value_pattern_without_key(seeds):
-    _write_rules(seeds, _rule("a", label_key="K8s-Namespace", label_value_pattern="x"), _rule("b", "20", label_value_pattern="x"))
+    _write_rules(
+        seeds, _rule("a", label_key="K8s-Namespace", label_value_pattern="x"), _rule("b", "20", label_value_pattern="x")
+    )
     problems = {(p.row, p.column) for p in check_configuration(seeds)}
     assert problems == {(1, "label_key"), (2, "label_key")}
 
 
 def test_ancestor_that_is_not_a_resource_name(seeds):
-    (seeds / "ancestor_teams.csv").write_text("ancestor,team,note\nfolders/1,applied-ml,\n90412,applied-ml,\nfolders/1,web-app,\n")
+    (seeds / "ancestor_teams.csv").write_text(
+        "ancestor,team,note\nfolders/1,applied-ml,\n90412,applied-ml,\nfolders/1,web-app,\n"
+    )
     problems = {(p.row, p.column) for p in check_configuration(seeds)}
     assert problems == {(2, "ancestor"), (3, "ancestor")}
 
@@ -415,7 +465,9 @@ def test_numbers_the_warehouse_cannot_load(seeds):
     problems = {(p.seed, p.column): p.message for p in check_configuration(seeds)}
     assert "out of range" in problems["workload_phase_rules.csv", "priority"]
     assert {(p.row, p.message) for p in check_configuration(seeds) if p.seed == "shared_cost_pool_weights.csv"} == {
-        (1, "'0_5' is not a number"), (2, "'٠.٥' is not a number")}
+        (1, "'0_5' is not a number"),
+        (2, "'٠.٥' is not a number"),
+    }
 
 
 def test_a_line_separator_inside_a_value_does_not_split_the_row(seeds):
@@ -449,7 +501,11 @@ def test_all_problems_are_reported_at_once(seeds):
     _write_pools(seeds, "support,applied-ml,0.5\n")
     problems = check_configuration(seeds)
     assert {p.seed for p in problems} == {
-        "team_aliases.csv", "tag_key_aliases.csv", "virtual_tag_rules.csv", "shared_cost_pool_weights.csv"}
+        "team_aliases.csv",
+        "tag_key_aliases.csv",
+        "virtual_tag_rules.csv",
+        "shared_cost_pool_weights.csv",
+    }
     with pytest.raises(ConfigurationError) as raised:
         require_valid_configuration(seeds)
     assert raised.value.problems == problems
@@ -505,4 +561,6 @@ def test_dagster_gate_refuses_a_zero_weight_before_dbt(seeds):
     with pytest.raises(dg.Failure) as raised:
         check_configuration_before_dbt(dg.build_asset_context(), seeds)
     assert "1 configuration problem in the seeds" in raised.value.description
-    assert "| shared_cost_pool_weights.csv | 1 | 2 | weight | weight 0 is zero" in raised.value.metadata["problems"].value
+    assert (
+        "| shared_cost_pool_weights.csv | 1 | 2 | weight | weight 0 is zero" in raised.value.metadata["problems"].value
+    )

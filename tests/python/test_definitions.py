@@ -42,13 +42,24 @@ def definitions_shape(definitions: dg.Definitions) -> dict:
             continue  # Dagster's implicit asset job
         jobs[job.name] = sorted(node.name for node in job.graph.nodes)
     schedules = {
-        schedule.name: {"job": schedule.job_name, "cron": schedule.cron_schedule, "status": schedule.default_status.value}
+        schedule.name: {
+            "job": schedule.job_name,
+            "cron": schedule.cron_schedule,
+            "status": schedule.default_status.value,
+        }
         for schedule in definitions.schedules or []
     }
-    sensors = {sensor.name: {"job": sensor.job_name, "status": sensor.default_status.value}
-               for sensor in definitions.sensors or []}
-    return {"assets": assets, "checks": dict(sorted(checks.items())), "jobs": jobs, "schedules": schedules,
-            "sensors": sensors}
+    sensors = {
+        sensor.name: {"job": sensor.job_name, "status": sensor.default_status.value}
+        for sensor in definitions.sensors or []
+    }
+    return {
+        "assets": assets,
+        "checks": dict(sorted(checks.items())),
+        "jobs": jobs,
+        "schedules": schedules,
+        "sensors": sensors,
+    }
 
 
 def test_definitions_load():
@@ -86,8 +97,11 @@ def test_singular_tests_keep_their_dagster_ref_through_a_partial_parse(tmp_path:
     def parse_refs(*flags: str) -> dict[str, object]:
         subprocess.run(["dbt", "parse", "--quiet", *flags], cwd=project, check=True)
         nodes = json.loads((project / "target" / "manifest.json").read_text())["nodes"].values()
-        return {node["name"]: node["config"]["meta"].get("dagster", {}).get("ref", {}).get("name")
-                for node in nodes if node["resource_type"] == "test" and node["name"].startswith("assert_")}
+        return {
+            node["name"]: node["config"]["meta"].get("dagster", {}).get("ref", {}).get("name")
+            for node in nodes
+            if node["resource_type"] == "test" and node["name"].startswith("assert_")
+        }
 
     expected = {"assert_cost_group_splits_add_up": "int_cost_groups_allocated"}
     assert parse_refs("--no-partial-parse") == expected

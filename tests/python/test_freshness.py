@@ -8,7 +8,7 @@ clock at a known distance from the newest export_time it reads independently fro
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +22,12 @@ from orchestration.cli import report_export_freshness
 from orchestration.freshness.asset_checks import FRESHNESS_CHECK_KEYS, build_export_freshness_checks
 from orchestration.freshness.readers import ExportTimeReading, WarehouseUnavailable, read_newest_export_time
 from orchestration.freshness.thresholds import FreshnessThresholds, thresholds_from_source
-from orchestration.freshness.verdicts import DBT_SOURCE_CHECK, EXPORT_TIME_CHECK, dbt_freshness_result, export_time_result
+from orchestration.freshness.verdicts import (
+    DBT_SOURCE_CHECK,
+    EXPORT_TIME_CHECK,
+    dbt_freshness_result,
+    export_time_result,
+)
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 from orchestration.ingestion.gcp_loader import ensure_raw_tables
@@ -31,10 +36,11 @@ from orchestration.settings import Settings
 from orchestration.transform.project import DbtManifest, chargeback_dbt_project
 
 THRESHOLDS = FreshnessThresholds(warn_after=timedelta(hours=36), error_after=timedelta(hours=72))
-NEWEST = datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
+NEWEST = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- the verdict, pure
+
 
 def _reading(newest: datetime | None = NEWEST, rows: int = 10) -> ExportTimeReading:
     return ExportTimeReading(relation="raw.gcp_billing_export_resource_v1", row_count=rows, newest_export_time=newest)
@@ -82,7 +88,9 @@ def test_thresholds_other_periods_and_bad_ones():
 
     days = manifest({"warn_after": {"count": 1, "period": "day"}, "error_after": {"count": 2, "period": "day"}})
     assert thresholds_from_source(days) == FreshnessThresholds(timedelta(days=1), timedelta(days=2))
-    only_error = manifest({"warn_after": {"count": None, "period": None}, "error_after": {"count": 48, "period": "hour"}})
+    only_error = manifest(
+        {"warn_after": {"count": None, "period": None}, "error_after": {"count": 48, "period": "hour"}}
+    )
     assert thresholds_from_source(only_error) == FreshnessThresholds(timedelta(hours=48), timedelta(hours=48))
     with pytest.raises(ValueError, match=r"_gcp_billing_export__sources.yml.*warn_after.*'fortnight'"):
         thresholds_from_source(manifest({"warn_after": {"count": 1, "period": "fortnight"}}))
@@ -92,15 +100,26 @@ def test_thresholds_other_periods_and_bad_ones():
 
 @pytest.mark.parametrize(
     ("status", "passed", "severity"),
-    [("pass", True, None), ("warn", False, dg.AssetCheckSeverity.WARN), ("error", False, dg.AssetCheckSeverity.ERROR),
-     ("runtime error", False, dg.AssetCheckSeverity.ERROR)],
+    [
+        ("pass", True, None),
+        ("warn", False, dg.AssetCheckSeverity.WARN),
+        ("error", False, dg.AssetCheckSeverity.ERROR),
+        ("runtime error", False, dg.AssetCheckSeverity.ERROR),
+    ],
 )
 def test_dbt_statuses_become_check_results(status, passed, severity):
-    sources = {"results": [{
-        "unique_id": "source.ai_chargeback.gcp_billing_export.detailed_usage_cost", "status": status,
-        "max_loaded_at": "2026-11-20T06:30:00+00:00", "snapshotted_at": "2026-11-23T06:30:00+00:00",
-        "max_loaded_at_time_ago_in_s": 72 * 3600.0, "criteria": {"warn_after": {"count": 36, "period": "hour"}},
-    }]}
+    sources = {
+        "results": [
+            {
+                "unique_id": "source.ai_chargeback.gcp_billing_export.detailed_usage_cost",
+                "status": status,
+                "max_loaded_at": "2026-11-20T06:30:00+00:00",
+                "snapshotted_at": "2026-11-23T06:30:00+00:00",
+                "max_loaded_at_time_ago_in_s": 72 * 3600.0,
+                "criteria": {"warn_after": {"count": 36, "period": "hour"}},
+            }
+        ]
+    }
     result = dbt_freshness_result(sources, ["dbt's own words"])
     assert result.passed is passed and (passed or result.severity == severity)
     if status in ("warn", "error"):
@@ -112,8 +131,15 @@ def test_dbt_statuses_become_check_results(status, passed, severity):
 
 
 def test_dbt_empty_source_and_missing_result_are_said_in_words():
-    empty = {"results": [{"unique_id": "source.ai_chargeback.gcp_billing_export.detailed_usage_cost",
-                          "status": "error", "max_loaded_at": "0001-01-01T00:00:00+00:00"}]}
+    empty = {
+        "results": [
+            {
+                "unique_id": "source.ai_chargeback.gcp_billing_export.detailed_usage_cost",
+                "status": "error",
+                "max_loaded_at": "0001-01-01T00:00:00+00:00",
+            }
+        ]
+    }
     assert "no rows" in dbt_freshness_result(empty, []).description
     missing = dbt_freshness_result({"results": []}, ['Catalog Error: Table with name "raw.x" does not exist'])
     assert not missing.passed and missing.severity == dg.AssetCheckSeverity.ERROR
@@ -121,6 +147,7 @@ def test_dbt_empty_source_and_missing_result_are_said_in_words():
 
 
 # --------------------------------------------------------------------------- BigQuery, offline
+
 
 def test_bigquery_reads_the_export_table_in_place(bigquery_warehouse):
     frame = pd.DataFrame({"newest_export_time": [pd.Timestamp(NEWEST)], "row_count": [42]})
@@ -135,11 +162,14 @@ def test_bigquery_reads_the_export_table_in_place(bigquery_warehouse):
 
 def test_bigquery_missing_table_is_a_clear_failure(bigquery_warehouse):
     warehouse, _ = bigquery_warehouse()
-    with pytest.raises(WarehouseUnavailable, match="gcp_billing_export_resource_v1_0123AB.*does not exist.*CHARGEBACK_EXPORT"):
+    with pytest.raises(
+        WarehouseUnavailable, match="gcp_billing_export_resource_v1_0123AB.*does not exist.*CHARGEBACK_EXPORT"
+    ):
         read_newest_export_time(warehouse)
 
 
 # --------------------------------------------------------------------------- the Dagster checks on a real warehouse
+
 
 @pytest.fixture(scope="module")
 def warehouse(ingest, tmp_path_factory) -> Path:
@@ -154,7 +184,7 @@ def warehouse(ingest, tmp_path_factory) -> Path:
 def _newest(path: Path) -> datetime:
     with duckdb.connect(str(path), read_only=True) as con:
         newest = con.execute("select max(export_time) from raw.gcp_billing_export_resource_v1").fetchone()[0]
-    return newest.replace(tzinfo=timezone.utc)
+    return newest.replace(tzinfo=UTC)
 
 
 @pytest.fixture
@@ -163,12 +193,21 @@ def freshness_defs(resources_for):
 
     def build(path: Path, now: datetime | None = None) -> dg.Definitions:
         checks = build_export_freshness_checks(thresholds=THRESHOLDS, clock=lambda: now)
-        only = [dg.define_asset_job(f"only_{key.name}", selection=dg.AssetSelection.checks(key))
-                for key in FRESHNESS_CHECK_KEYS]
-        freshness = dg.define_asset_job(FRESHNESS_JOB, selection=dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS),
-                                        executor_def=dg.in_process_executor)
-        return dg.Definitions(assets=[dg.AssetSpec(GCP_BILLING_EXPORT)], asset_checks=checks,
-                              jobs=[freshness, *only], resources=resources_for(path))
+        only = [
+            dg.define_asset_job(f"only_{key.name}", selection=dg.AssetSelection.checks(key))
+            for key in FRESHNESS_CHECK_KEYS
+        ]
+        freshness = dg.define_asset_job(
+            FRESHNESS_JOB,
+            selection=dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS),
+            executor_def=dg.in_process_executor,
+        )
+        return dg.Definitions(
+            assets=[dg.AssetSpec(GCP_BILLING_EXPORT)],
+            asset_checks=checks,
+            jobs=[freshness, *only],
+            resources=resources_for(path),
+        )
 
     return build
 
@@ -222,7 +261,7 @@ def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch,
     monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(warehouse))  # what profiles.yml reads
     newest = _newest(warehouse)
     evaluation = _evaluate(freshness_defs(warehouse, now=NEWEST), DBT_SOURCE_CHECK)
-    age = datetime.now(timezone.utc) - newest
+    age = datetime.now(UTC) - newest
     expected = "error" if age > THRESHOLDS.error_after else "warn" if age > THRESHOLDS.warn_after else "pass"
     assert evaluation.metadata["dbt_status"].value == expected
     assert evaluation.passed is (expected == "pass")
@@ -233,24 +272,31 @@ def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch,
 def test_cli_report_prints_each_check_and_fails_on_error(tmp_path, freshness_defs):
     lines: list[str] = []
     # No warehouse at all: both checks fail with ERROR without running dbt, and the command says so.
-    status = report_export_freshness(freshness_defs(tmp_path / "none.duckdb", now=NEWEST),
-                                     dg.DagsterInstance.ephemeral(), print_fn=lines.append)
+    status = report_export_freshness(
+        freshness_defs(tmp_path / "none.duckdb", now=NEWEST), dg.DagsterInstance.ephemeral(), print_fn=lines.append
+    )
     assert status == 1
     assert [line.split(":")[0] for line in lines] == [
-        f"[chargeback] freshness {EXPORT_TIME_CHECK}", f"[chargeback] freshness {DBT_SOURCE_CHECK}"
+        f"[chargeback] freshness {EXPORT_TIME_CHECK}",
+        f"[chargeback] freshness {DBT_SOURCE_CHECK}",
     ]
     assert all("ERROR" in line and "does not exist" in line for line in lines)
 
 
 # --------------------------------------------------------------------------- registration and schedule
 
+
 def test_definitions_run_the_checks_hourly_in_their_own_job():
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert {dg.AssetCheckKey(GCP_BILLING_EXPORT, n) for n in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK)} <= set(graph.asset_check_keys)
-    nodes = {job: set(defs.resolve_job_def(job).graph.node_names())
-             for job in (FRESHNESS_JOB, "ingest_gcp_job", "build_job", "daily_chargeback_job")}
+    assert {dg.AssetCheckKey(GCP_BILLING_EXPORT, n) for n in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK)} <= set(
+        graph.asset_check_keys
+    )
+    nodes = {
+        job: set(defs.resolve_job_def(job).graph.node_names())
+        for job in (FRESHNESS_JOB, "ingest_gcp_job", "build_job", "daily_chargeback_job")
+    }
     assert any(EXPORT_TIME_CHECK in n for n in nodes[FRESHNESS_JOB])
     assert any(DBT_SOURCE_CHECK in n for n in nodes[FRESHNESS_JOB])
     # Not after every ingestion, and never beside dbt's writes in one run.
@@ -283,9 +329,13 @@ def test_busy_warehouse_is_waited_for_not_called_stale(warehouse, tmp_path, reso
     busy = tmp_path / "busy.duckdb"
     busy.write_bytes(warehouse.read_bytes())
     writer = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; con = duckdb.connect({str(busy)!r}); print('open', flush=True); "
-                               "time.sleep(3)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; con = duckdb.connect({str(busy)!r}); print('open', flush=True); time.sleep(3)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert writer.stdout.readline().strip() == "open"

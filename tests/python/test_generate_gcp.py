@@ -17,13 +17,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from orchestration.ingestion import gcp_schema
 from orchestration.generate.gcp import (  # noqa: E402
     TABLE_PREFIX,
     generate_gcp_export,
     line_item_id,
     line_item_key_string,
 )
+from orchestration.ingestion import gcp_schema
 
 ROWS = 6000
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{0,5}[1-9])? UTC$")
@@ -32,8 +32,17 @@ NUM_RE = re.compile(r"^-?\d+(\.\d+)?$")
 EXTRACT_RE = re.compile(
     r"^gcp_billing_export_resource_v1_[0-9A-F]{6}_[0-9A-F]{6}_[0-9A-F]{6}/export_date=\d{4}-\d{2}-\d{2}/extract=\d{8}T\d{6}Z$"
 )
-TEAMS = {"foundation-models", "applied-ml", "inference-platform", "ml-platform", "data-engineering",
-         "search-ranking", "trust-safety", "analytics", "web-app"}
+TEAMS = {
+    "foundation-models",
+    "applied-ml",
+    "inference-platform",
+    "ml-platform",
+    "data-engineering",
+    "search-ranking",
+    "trust-safety",
+    "analytics",
+    "web-app",
+}
 
 
 def _read_json_extract(folder: Path) -> list[dict]:
@@ -173,19 +182,34 @@ def test_ground_truth_covers_every_row_once(gen, extracts):
     assert set(export_ids) == set(ids)
     assert {g["true_team"] for g in gt} <= TEAMS | {"shared"}
     assert {g["true_team"] for g in gt} >= TEAMS | {"shared"} - {"analytics"}
-    assert {g["true_phase"] for g in gt} == {"data_preparation", "training", "fine_tuning", "inference",
-                                              "experimentation", "non_ai"}
+    assert {g["true_phase"] for g in gt} == {
+        "data_preparation",
+        "training",
+        "fine_tuning",
+        "inference",
+        "experimentation",
+        "non_ai",
+    }
 
 
 def test_line_item_key_string_format():
-    row = {"billing_account_id": "A-B-C", "service": {"id": "S"}, "sku": {"id": "K"},
-           "usage_start_time": "2026-07-01 13:00:00 UTC", "usage_end_time": "2026-07-01 14:00:00 UTC",
-           "export_time": "2026-07-01 18:02:11.1 UTC", "cost_type": "regular", "cost": 1.5,
-           "usage": {"amount": 3600.0}, "location": {"location": "us-central1"}}
+    row = {
+        "billing_account_id": "A-B-C",
+        "service": {"id": "S"},
+        "sku": {"id": "K"},
+        "usage_start_time": "2026-07-01 13:00:00 UTC",
+        "usage_end_time": "2026-07-01 14:00:00 UTC",
+        "export_time": "2026-07-01 18:02:11.1 UTC",
+        "cost_type": "regular",
+        "cost": 1.5,
+        "usage": {"amount": 3600.0},
+        "location": {"location": "us-central1"},
+    }
     key = line_item_key_string(row)
     # timestamps as microseconds since the epoch: 2026-07-01 13:00:00 UTC = 1782910800 s
-    assert key == ("A-B-C|S|K|||us-central1|1782910800000000|1782914400000000|"
-                   "1782928931100000|regular||1.500000000|3600.000000000")
+    assert key == (
+        "A-B-C|S|K|||us-central1|1782910800000000|1782914400000000|1782928931100000|regular||1.500000000|3600.000000000"
+    )
     assert line_item_id(row) == hashlib.md5(key.encode()).hexdigest()
 
 
@@ -240,8 +264,11 @@ def test_late_rows_land_in_later_export_day(gen, extracts):
             if r["cost_type"] != "regular" or "usage" not in r or r["service"]["description"] == "Support":
                 continue
             total += 1
-            if date.fromisoformat(r["export_time"][:10]) >= date.fromisoformat(r["usage_start_time"][:10]).replace() \
-                    and (date.fromisoformat(r["export_time"][:10]) - date.fromisoformat(r["usage_start_time"][:10])).days >= 2:
+            if (
+                date.fromisoformat(r["export_time"][:10]) >= date.fromisoformat(r["usage_start_time"][:10]).replace()
+                and (date.fromisoformat(r["export_time"][:10]) - date.fromisoformat(r["usage_start_time"][:10])).days
+                >= 2
+            ):
                 late += 1
     assert 0.005 < late / total < 0.05
 
@@ -285,7 +312,7 @@ def test_deterministic(tmp_path):
 def test_parquet_writes_same_rows(tmp_path):
     js = generate_gcp_export(tmp_path / "j", 1500, seed=5, months=1, fmt="json")
     pa_ = generate_gcp_export(tmp_path / "p", 1500, seed=5, months=1, fmt="parquet")
-    assert js.rows == pa_.rows and [e for e in js.extracts] == [e for e in pa_.extracts]
+    assert js.rows == pa_.rows and list(js.extracts) == list(pa_.extracts)
     gt_j = pq.read_table(tmp_path / "j" / "ground_truth").to_pylist()
     gt_p = pq.read_table(tmp_path / "p" / "ground_truth").to_pylist()
     assert gt_j == gt_p
@@ -296,7 +323,7 @@ def test_parquet_writes_same_rows(tmp_path):
     ptab = pq.read_table(tmp_path / "p" / rel)
     assert ptab.schema.field("price").type.field("effective_price").type.precision == 38
     assert str(ptab.schema.field("export_time").type) == "timestamp[us, tz=UTC]"
-    for jr, pr in zip(jrows, prows):
+    for jr, pr in zip(jrows, prows, strict=True):
         assert jr["cost"] == pr["cost"]
         assert jr["sku"] == pr["sku"]
         assert line_item_id(jr) == line_item_id(pr)

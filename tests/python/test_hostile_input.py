@@ -27,12 +27,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from export_files import ACCOUNT, bq_row, extract_dir, write_shard
 
 from orchestration.ingestion import gcp_readers
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
 from orchestration.ingestion.gcp_loader import GcpIngestionError
-
-from export_files import ACCOUNT, bq_row, extract_dir, write_shard
 
 TABLE = "raw.gcp_billing_export_resource_v1"
 LOG = "raw.gcp_ingestion_log"
@@ -40,6 +39,7 @@ CHARGEBACK = Path(sys.executable).parent / "chargeback"
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def fingerprint(db: Path) -> dict:
     """Every table in the warehouse file: its columns and all its rows, sorted.
@@ -52,13 +52,15 @@ def fingerprint(db: Path) -> dict:
     with duckdb.connect(str(db), read_only=True) as con:
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_catalog = current_database() ORDER BY ALL").fetchall()
+            "WHERE table_catalog = current_database() ORDER BY ALL"
+        ).fetchall()
         content = {}
         for schema_name, table in tables:
             columns = con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [schema_name, table]).fetchall()
+                [schema_name, table],
+            ).fetchall()
             rows = con.execute(f'SELECT * FROM "{schema_name}"."{table}" ORDER BY ALL').fetchall()
             content[f"{schema_name}.{table}"] = (columns, rows)
     return content
@@ -79,9 +81,13 @@ def materialize(resources_for):
     against this warehouse file."""
 
     def run(db: Path, paths: list[Path], instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-        return dg.materialize([gcp_billing_export], resources=resources_for(db),
-                              run_config=ingestion_run_config([str(p) for p in paths]),
-                              raise_on_error=False, instance=instance)
+        return dg.materialize(
+            [gcp_billing_export],
+            resources=resources_for(db),
+            run_config=ingestion_run_config([str(p) for p in paths]),
+            raise_on_error=False,
+            instance=instance,
+        )
 
     return run
 
@@ -106,6 +112,7 @@ def loaded(ingest, tmp_path: Path) -> tuple[Path, dict]:
 
 
 # --------------------------------------------------------------------------- rejected input
+
 
 def _replace(row: dict, path: str, value) -> dict:
     """A copy of the row with the value at a dotted path (`credits.0.amount`) replaced;
@@ -136,39 +143,114 @@ def _with_cost_text(text: str) -> str:
 REJECTED = [
     ("invalid_json_line", [line(GOOD), line(GOOD), '{"billing_account_id": "x", '], 3, None, "invalid JSON"),
     ("line_not_an_object", [line(GOOD), "[1, 2, 3]"], 2, None, "expected a JSON object"),
-    ("cost_with_decimal_comma", [line(GOOD), line(_replace(GOOD, "cost", "12,5"))], 2, "cost",
-     'expected FLOAT, got "12,5"'),
-    ("labels_as_a_map", [line(_replace(GOOD, "labels", {"team": "search"}))], 1, "labels",
-     "expected an array of RECORD"),
-    ("credit_amount_as_text", [line(_replace(GOOD, "credits.0.amount", "ten"))], 1, "credits[0].amount",
-     'expected FLOAT, got "ten"'),
-    ("missing_billing_account_id", [line(GOOD), line(_replace(GOOD, "billing_account_id", ...))], 2,
-     "billing_account_id", "required to place the row in an export day, but absent"),
-    ("missing_export_time", [line(_replace(GOOD, "export_time", ...))], 1, "export_time",
-     "required to place the row in an export day, but absent"),
-    ("missing_cost", [line(GOOD), line(GOOD), line(_replace(GOOD, "cost", ...))], 3, "cost",
-     "required to charge the row back, but absent"),
-    ("null_currency", [line(_replace(GOOD, "currency", None))], 1, "currency",
-     "required to charge the row back, but absent"),
-    ("missing_invoice_month", [line(_replace(GOOD, "invoice.month", ...))], 1, "invoice.month",
-     "required to charge the row back, but absent"),
-    ("missing_usage_start_time", [line(_replace(GOOD, "usage_start_time", ...))], 1, "usage_start_time",
-     "required to charge the row back, but absent"),
+    (
+        "cost_with_decimal_comma",
+        [line(GOOD), line(_replace(GOOD, "cost", "12,5"))],
+        2,
+        "cost",
+        'expected FLOAT, got "12,5"',
+    ),
+    (
+        "labels_as_a_map",
+        [line(_replace(GOOD, "labels", {"team": "search"}))],
+        1,
+        "labels",
+        "expected an array of RECORD",
+    ),
+    (
+        "credit_amount_as_text",
+        [line(_replace(GOOD, "credits.0.amount", "ten"))],
+        1,
+        "credits[0].amount",
+        'expected FLOAT, got "ten"',
+    ),
+    (
+        "missing_billing_account_id",
+        [line(GOOD), line(_replace(GOOD, "billing_account_id", ...))],
+        2,
+        "billing_account_id",
+        "required to place the row in an export day, but absent",
+    ),
+    (
+        "missing_export_time",
+        [line(_replace(GOOD, "export_time", ...))],
+        1,
+        "export_time",
+        "required to place the row in an export day, but absent",
+    ),
+    (
+        "missing_cost",
+        [line(GOOD), line(GOOD), line(_replace(GOOD, "cost", ...))],
+        3,
+        "cost",
+        "required to charge the row back, but absent",
+    ),
+    (
+        "null_currency",
+        [line(_replace(GOOD, "currency", None))],
+        1,
+        "currency",
+        "required to charge the row back, but absent",
+    ),
+    (
+        "missing_invoice_month",
+        [line(_replace(GOOD, "invoice.month", ...))],
+        1,
+        "invoice.month",
+        "required to charge the row back, but absent",
+    ),
+    (
+        "missing_usage_start_time",
+        [line(_replace(GOOD, "usage_start_time", ...))],
+        1,
+        "usage_start_time",
+        "required to charge the row back, but absent",
+    ),
     ("nan_literal", [line(GOOD), _with_cost_text("NaN")], 2, "cost", "expected a finite FLOAT, got NaN"),
     ("nan_string", [line(_replace(GOOD, "cost", "NaN"))], 1, "cost", 'expected a finite FLOAT, got "NaN"'),
     ("infinity_literal", [_with_cost_text("-Infinity")], 1, "cost", "expected a finite FLOAT"),
-    ("infinity_string", [line(_replace(GOOD, "cost_at_list", "Infinity"))], 1, "cost_at_list",
-     'expected a finite FLOAT, got "Infinity"'),
-    ("overflow_to_infinity", [line(GOOD).replace('"amount":3600', '"amount":1e999')], 1, "usage.amount",
-     "expected a finite FLOAT"),
-    ("infinite_credit", [line(_replace(GOOD, "credits.0.amount", "-inf"))], 1, "credits[0].amount",
-     "NaN and infinity are not amounts"),
-    ("numeric_nan", [line(_replace(GOOD, "price.effective_price", "NaN"))], 1, "price.effective_price",
-     'expected a finite NUMERIC, got "NaN"'),
-    ("numeric_too_large", [line(_replace(GOOD, "price.effective_price", "1" + "0" * 30))], 1,
-     "price.effective_price", "expected NUMERIC"),
-    ("invalid_utf8", [line(GOOD).encode(), line(GOOD).replace("search", "s\udcffearch").encode("utf-8", "surrogateescape")],
-     2, None, "invalid JSON"),
+    (
+        "infinity_string",
+        [line(_replace(GOOD, "cost_at_list", "Infinity"))],
+        1,
+        "cost_at_list",
+        'expected a finite FLOAT, got "Infinity"',
+    ),
+    (
+        "overflow_to_infinity",
+        [line(GOOD).replace('"amount":3600', '"amount":1e999')],
+        1,
+        "usage.amount",
+        "expected a finite FLOAT",
+    ),
+    (
+        "infinite_credit",
+        [line(_replace(GOOD, "credits.0.amount", "-inf"))],
+        1,
+        "credits[0].amount",
+        "NaN and infinity are not amounts",
+    ),
+    (
+        "numeric_nan",
+        [line(_replace(GOOD, "price.effective_price", "NaN"))],
+        1,
+        "price.effective_price",
+        'expected a finite NUMERIC, got "NaN"',
+    ),
+    (
+        "numeric_too_large",
+        [line(_replace(GOOD, "price.effective_price", "1" + "0" * 30))],
+        1,
+        "price.effective_price",
+        "expected NUMERIC",
+    ),
+    (
+        "invalid_utf8",
+        [line(GOOD).encode(), line(GOOD).replace("search", "s\udcffearch").encode("utf-8", "surrogateescape")],
+        2,
+        None,
+        "invalid JSON",
+    ),
     ("lone_surrogate_escape", [line(GOOD).replace("search", "s\\ud800earch")], 1, None, "invalid JSON"),
 ]
 
@@ -181,9 +263,12 @@ def _write_lines(folder: Path, shard: int, lines: list) -> Path:
     return path
 
 
-@pytest.mark.parametrize("lines, line_no, field, text", [case[1:] for case in REJECTED],
-                         ids=[case[0] for case in REJECTED])
-def test_rejected_input_names_file_line_field_and_changes_nothing(ingest, loaded, tmp_path, lines, line_no, field, text, materialize):
+@pytest.mark.parametrize(
+    "lines, line_no, field, text", [case[1:] for case in REJECTED], ids=[case[0] for case in REJECTED]
+)
+def test_rejected_input_names_file_line_field_and_changes_nothing(
+    ingest, loaded, tmp_path, lines, line_no, field, text, materialize
+):
     db, before = loaded
     folder = extract_dir(tmp_path / "hostile", "2020-11-09", "20201110T010000Z")
     write_shard(folder, 0, [bq_row(3)])  # a good shard of the same extract: rolled back too
@@ -240,16 +325,25 @@ def test_parquet_nan_and_missing_currency_are_named_by_row(ingest, loaded, tmp_p
     import pyarrow.parquet as pq
 
     db, before = loaded
-    for column, value, message in (("cost", float("nan"), "expected finite numbers"),
-                                   ("currency", None, "required in every row, but null")):
+    for column, value, message in (
+        ("cost", float("nan"), "expected finite numbers"),
+        ("currency", None, "required in every row, but null"),
+    ):
         folder = extract_dir(tmp_path / column, "2020-11-09", "20201110T010000Z")
-        table = pa.table({"billing_account_id": [ACCOUNT] * 3,
-                          "service": [{"id": "6F81-5844-456A"}] * 3, "sku": [{"id": "2E27-4F75-95CD"}] * 3,
-                          "export_time": ["2020-11-09 23:00:00 UTC"] * 3,
-                          "usage_start_time": ["2020-11-09 21:00:00 UTC"] * 3,
-                          "usage_end_time": ["2020-11-09 22:00:00 UTC"] * 3,
-                          "invoice": [{"month": "202011"}] * 3, "cost_type": ["regular"] * 3,
-                          "cost": [1.0, 2.0, 3.0], "currency": ["USD"] * 3})
+        table = pa.table(
+            {
+                "billing_account_id": [ACCOUNT] * 3,
+                "service": [{"id": "6F81-5844-456A"}] * 3,
+                "sku": [{"id": "2E27-4F75-95CD"}] * 3,
+                "export_time": ["2020-11-09 23:00:00 UTC"] * 3,
+                "usage_start_time": ["2020-11-09 21:00:00 UTC"] * 3,
+                "usage_end_time": ["2020-11-09 22:00:00 UTC"] * 3,
+                "invoice": [{"month": "202011"}] * 3,
+                "cost_type": ["regular"] * 3,
+                "cost": [1.0, 2.0, 3.0],
+                "currency": ["USD"] * 3,
+            }
+        )
         index = table.column_names.index(column)
         values = table.column(column).to_pylist()
         values[2] = value
@@ -264,6 +358,7 @@ def test_parquet_nan_and_missing_currency_are_named_by_row(ingest, loaded, tmp_p
 
 
 # --------------------------------------------------------------------------- accepted input
+
 
 def _raw_rows(db: Path, where: str = "true") -> list[tuple]:
     """The raw table's rows without the lineage columns (which ingestion loaded them)."""
@@ -284,15 +379,18 @@ def test_unknown_fields_load_and_are_reported_in_log_metadata_and_run_log(loaded
     with dg.DagsterInstance.ephemeral() as instance:
         result = materialize(db, [folder], instance)
         assert result.success
-        warnings = [entry.user_message for entry in instance.all_logs(result.run_id)
-                    if entry.level == logging.WARNING]
+        warnings = [entry.user_message for entry in instance.all_logs(result.run_id) if entry.level == logging.WARNING]
     metadata = materialization_metadata(result)
     assert metadata["unknown_fields"] == expected and metadata["rows_loaded"] == 2
-    assert any(f"fields not in the export schema, loaded without them: {', '.join(expected)}" in message
-               for message in warnings), warnings
+    assert any(
+        f"fields not in the export schema, loaded without them: {', '.join(expected)}" in message
+        for message in warnings
+    ), warnings
     assert query(db, f"SELECT unknown_fields FROM {LOG} WHERE file LIKE '%drift%'") == [(expected,)]
     # The known fields of the drifted row are all there; the earlier day is untouched.
-    assert query(db, f"SELECT usage.amount, credits[1].amount FROM {TABLE} WHERE project.id = 'proj-3'") == [(3600.0, -0.25)]
+    assert query(db, f"SELECT usage.amount, credits[1].amount FROM {TABLE} WHERE project.id = 'proj-3'") == [
+        (3600.0, -0.25)
+    ]
     assert _raw_rows(db, "_export_date = DATE '2020-11-09'") == earlier
 
 
@@ -307,8 +405,10 @@ def test_empty_files_load_nothing_and_replace_nothing(loaded, tmp_path, material
     metadata = materialization_metadata(result)
     assert (metadata["rows_loaded"], metadata["rows_replaced"], metadata["files_loaded"]) == (0, 0, 3)
     assert fingerprint(db)[TABLE] == before[TABLE]  # an empty extract says nothing about the day
-    assert query(db, f"SELECT row_count, status FROM {LOG} WHERE extract = ?", [str(empty_gzip.parent)]) == \
-        [(0, "loaded")] * 3
+    assert (
+        query(db, f"SELECT row_count, status FROM {LOG} WHERE extract = ?", [str(empty_gzip.parent)])
+        == [(0, "loaded")] * 3
+    )
 
 
 def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path, materialize):
@@ -324,8 +424,10 @@ def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path, m
     metadata = materialization_metadata(second)
     assert (metadata["rows_loaded"], metadata["files_skipped_as_already_loaded"]) == (0, 1)
     assert fingerprint(db)[TABLE] == after_first[TABLE]
-    assert query(db, f"SELECT status, count(*) FROM {LOG} WHERE extract = ? GROUP BY 1 ORDER BY 1",
-                 [str(folder)]) == [("loaded", 1), ("skipped_duplicate", 2)]
+    assert query(db, f"SELECT status, count(*) FROM {LOG} WHERE extract = ? GROUP BY 1 ORDER BY 1", [str(folder)]) == [
+        ("loaded", 1),
+        ("skipped_duplicate", 2),
+    ]
 
 
 def test_partial_then_complete_extract_equals_the_complete_extract_alone(ingest, tmp_path, materialize):
@@ -349,8 +451,11 @@ def test_late_rows_for_a_closed_month_add_and_leave_its_days_alone(ingest, tmp_p
     october = extract_dir(tmp_path, "2020-10-31", "20201101T010000Z")
     closed = [bq_row(i, export_time="2020-10-31 23:00:00 UTC") for i in range(3)]
     for row in closed:
-        row.update(usage_start_time="2020-10-31 21:00:00 UTC", usage_end_time="2020-10-31 22:00:00 UTC",
-                   invoice={"month": "202010"})
+        row.update(
+            usage_start_time="2020-10-31 21:00:00 UTC",
+            usage_end_time="2020-10-31 22:00:00 UTC",
+            invoice={"month": "202010"},
+        )
     write_shard(october, 0, closed)
     ingest(db, [october])
     october_rows = _raw_rows(db)
@@ -372,9 +477,11 @@ def test_a_huge_label_array_loads_intact(ingest, tmp_path):
     write_shard(folder, 0, [bq_row(1), dict(bq_row(2), labels=labels)])
     [result] = ingest(db, [folder])
     assert result.rows_loaded == 2
-    assert query(db, f"SELECT len(labels), labels[100000].value, list_sum(list_transform(labels, lambda l: len(l.key))) "
-                     f"FROM {TABLE} WHERE project.id = 'proj-2'") == \
-        [(100_000, "value-99999", sum(len(label["key"]) for label in labels))]
+    assert query(
+        db,
+        f"SELECT len(labels), labels[100000].value, list_sum(list_transform(labels, lambda l: len(l.key))) "
+        f"FROM {TABLE} WHERE project.id = 'proj-2'",
+    ) == [(100_000, "value-99999", sum(len(label["key"]) for label in labels))]
 
 
 UNICODE_LABELS = [
@@ -386,7 +493,7 @@ UNICODE_LABELS = [
     {"key": "rtl", "value": "\u05e6\u05d5\u05d5\u05ea \u200fאבג"},  # Hebrew with a right-to-left mark
     {"key": "combining", "value": "e\u0301"},  # e + combining accent, kept as written (not NFC)
     {"key": "control", "value": "tab\there\u0000nul"},
-    {"key": "astral-escaped", "value": "\U0001F600"},
+    {"key": "astral-escaped", "value": "\U0001f600"},
 ]
 
 
@@ -424,8 +531,12 @@ def _big_extract(folder: Path, rows: int, shards: int = 3) -> list[Path]:
 
 
 def _cli_env(db: Path, tmp_path: Path) -> dict:
-    return {**os.environ, "CHARGEBACK_DUCKDB_PATH": str(db), "DAGSTER_HOME": str(tmp_path / "dagster"),
-            "CHARGEBACK_DUCKDB_MEMORY_LIMIT": "1GB"}
+    return {
+        **os.environ,
+        "CHARGEBACK_DUCKDB_PATH": str(db),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "CHARGEBACK_DUCKDB_MEMORY_LIMIT": "1GB",
+    }
 
 
 @pytest.fixture
@@ -433,8 +544,10 @@ def killable(ingest, tmp_path: Path):
     """A warehouse with earlier loads (one of them of the export day the big extract replaces),
     and the big extract."""
     db = tmp_path / "warehouse.duckdb"
-    earlier = [extract_dir(tmp_path / "earlier", day, stamp) for day, stamp in
-               (("2020-11-09", "20201110T010000Z"), ("2020-11-10", "20201110T120000Z"))]
+    earlier = [
+        extract_dir(tmp_path / "earlier", day, stamp)
+        for day, stamp in (("2020-11-09", "20201110T010000Z"), ("2020-11-10", "20201110T120000Z"))
+    ]
     write_shard(earlier[0], 0, [bq_row(1), bq_row(2)])
     write_shard(earlier[1], 0, [bq_row(3, export_time="2020-11-10 09:00:00 UTC")])
     ingest(db, earlier)
@@ -450,7 +563,9 @@ def _assert_consistent_then_ingest_again(ingest, db: Path, before: dict, big: Pa
     [result] = ingest(db, [big])
     assert (result.rows_loaded, result.rows_replaced, result.files_skipped) == (BIG_ROWS, 1, 0)
     assert query(db, f"SELECT _export_date, count(*) FROM {TABLE} GROUP BY 1 ORDER BY 1") == [
-        (dt.date(2020, 11, 9), 2), (dt.date(2020, 11, 10), BIG_ROWS)]
+        (dt.date(2020, 11, 9), 2),
+        (dt.date(2020, 11, 10), BIG_ROWS),
+    ]
 
 
 def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(ingest, killable, tmp_path):
@@ -461,8 +576,12 @@ def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(ingest, k
     before = fingerprint(db)
     size = db.stat().st_size
     output = (tmp_path / "cli.log").open("w")
-    process = subprocess.Popen([str(CHARGEBACK), "ingest", "gcp", str(big)], env=_cli_env(db, tmp_path),
-                               stdout=output, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(CHARGEBACK), "ingest", "gcp", str(big)],
+        env=_cli_env(db, tmp_path),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
     wal = db.with_name(db.name + ".wal")
     deadline, writing = time.monotonic() + 300, False
     while process.poll() is None and time.monotonic() < deadline and not writing:
@@ -495,9 +614,12 @@ def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(inge
     rows deleted, 150,000 rows inserted, the log written) and the process dies before COMMIT."""
     db, big = killable
     before = fingerprint(db)
-    completed = subprocess.run([sys.executable, "-c", KILL_BEFORE_COMMIT, str(db), str(big),
-                                raw_tables.schema, raw_tables.export_table],
-                               capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-c", KILL_BEFORE_COMMIT, str(db), str(big), raw_tables.schema, raw_tables.export_table],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert completed.returncode == -signal.SIGKILL, completed.stdout[-2000:] + completed.stderr[-2000:]
     _assert_consistent_then_ingest_again(ingest, db, before, big)
 
@@ -510,13 +632,25 @@ def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(inge
 EMOJI_TEAM = "🚀 Search-Ränking 🔥"
 
 
-def _october(n: int, *, team: str | None = "foundation-models", currency: str = "USD", cost: float,
-             credits: float | None = None, export_time: str = "2020-10-31 23:00:00 UTC",
-             invoice_month: str = "202010", **extra) -> dict:
+def _october(
+    n: int,
+    *,
+    team: str | None = "foundation-models",
+    currency: str = "USD",
+    cost: float,
+    credits: float | None = None,
+    export_time: str = "2020-10-31 23:00:00 UTC",
+    invoice_month: str = "202010",
+    **extra,
+) -> dict:
     row = bq_row(n, export_time=export_time, cost=cost)
-    row.update(usage_start_time="2020-10-31 21:00:00 UTC", usage_end_time="2020-10-31 22:00:00 UTC",
-               currency=currency, invoice={"month": invoice_month, "publisher_type": "GOOGLE"},
-               labels=[{"key": "team", "value": team}] if team else [])
+    row.update(
+        usage_start_time="2020-10-31 21:00:00 UTC",
+        usage_end_time="2020-10-31 22:00:00 UTC",
+        currency=currency,
+        invoice={"month": invoice_month, "publisher_type": "GOOGLE"},
+        labels=[{"key": "team", "value": team}] if team else [],
+    )
     row["credits"] = [] if credits is None else [dict(row["credits"][0], amount=credits)]
     if currency != "USD":
         row["currency_conversion_rate"] = 0.92
@@ -526,8 +660,12 @@ def _october(n: int, *, team: str | None = "foundation-models", currency: str = 
 
 def _build_case_rows() -> dict[str, list[dict]]:
     """Extract folder stamp -> rows. October 2020 is invoiced; its late rows arrive in November."""
-    adjustment = {"id": "adj-1", "description": "Refund for an outage", "mode": "MANUAL_ADJUSTMENT",
-                  "type": "GENERAL_ADJUSTMENT"}
+    adjustment = {
+        "id": "adj-1",
+        "description": "Refund for an outage",
+        "mode": "MANUAL_ADJUSTMENT",
+        "type": "GENERAL_ADJUSTMENT",
+    }
     huge_labels = [{"key": f"k{i}", "value": f"v{i}"} for i in range(5_000)] + [{"key": "team", "value": "inference"}]
     october = [
         _october(1, cost=10.0, credits=-1.0),
@@ -543,8 +681,14 @@ def _build_case_rows() -> dict[str, list[dict]]:
         # November's (Google bills usage reported after the month closed on the next invoice).
         _october(8, cost=1.25, export_time="2020-11-02 05:00:00 UTC"),
         _october(9, cost=0.5, export_time="2020-11-02 05:00:00 UTC", invoice_month="202011"),
-        _october(10, cost=3.0, export_time="2020-11-02 05:00:00 UTC", invoice_month="202011",
-                 usage_start_time="2020-11-01 21:00:00 UTC", usage_end_time="2020-11-01 22:00:00 UTC"),
+        _october(
+            10,
+            cost=3.0,
+            export_time="2020-11-02 05:00:00 UTC",
+            invoice_month="202011",
+            usage_start_time="2020-11-01 21:00:00 UTC",
+            usage_end_time="2020-11-01 22:00:00 UTC",
+        ),
     ]
     return {"20201101T010000Z": october, "20201103T010000Z": late}
 
@@ -553,7 +697,11 @@ def _expected_totals(rows: list[dict]) -> dict[tuple[str, str, str], Decimal]:
     """Σ cost + Σ credits per (billing account, invoice month, currency), exactly."""
     totals: dict[tuple[str, str, str], Decimal] = {}
     for row in rows:
-        key = (row["billing_account_id"], f"{row['invoice']['month'][:4]}-{row['invoice']['month'][4:]}", row["currency"])
+        key = (
+            row["billing_account_id"],
+            f"{row['invoice']['month'][:4]}-{row['invoice']['month'][4:]}",
+            row["currency"],
+        )
         amount = Decimal(str(row["cost"])) + sum((Decimal(str(c["amount"])) for c in row["credits"]), Decimal(0))
         totals[key] = totals.get(key, Decimal(0)) + amount
     return totals
@@ -567,8 +715,11 @@ def built(tmp_path_factory) -> tuple[Path, list[dict], str, subprocess.Completed
     for stamp, rows in cases.items():
         day = f"{stamp[:4]}-{stamp[4:6]}-{int(stamp[6:8]) - 1:02d}"
         write_shard(extract_dir(work / "export", day, stamp), 0, rows)
-    bad = _write_lines(extract_dir(work / "bad", "2020-11-02", "20201103T020000Z"), 0,
-                       [line(_october(11, cost=1.0)), line(_october(12, cost=1.0)).replace('"cost":1.0', '"cost":"12,5"')])
+    bad = _write_lines(
+        extract_dir(work / "bad", "2020-11-02", "20201103T020000Z"),
+        0,
+        [line(_october(11, cost=1.0)), line(_october(12, cost=1.0)).replace('"cost":1.0', '"cost":"12,5"')],
+    )
     (work / "dagster").mkdir()
     db = work / "warehouse.duckdb"
     env = _cli_env(db, work)
@@ -591,9 +742,14 @@ def test_build_conserves_money_per_currency_with_negative_and_late_rows(built):
     expected = _expected_totals(rows)
     assert expected[(ACCOUNT, "2020-10", "EUR")] == Decimal("4.75")  # 7.25 - 0.5 - 2.0
     for mart in ("fct_cost_line_items", "fct_chargeback_monthly"):
-        got = {(a, m, c): total for a, m, c, total in query(
-            db, f"SELECT billing_account_id, invoice_month, billing_currency, sum(billed_cost) "
-                f"FROM marts.{mart} GROUP BY ALL")}
+        got = {
+            (a, m, c): total
+            for a, m, c, total in query(
+                db,
+                f"SELECT billing_account_id, invoice_month, billing_currency, sum(billed_cost) "
+                f"FROM marts.{mart} GROUP BY ALL",
+            )
+        }
         assert got.keys() == expected.keys(), mart
         for key, total in expected.items():
             assert abs(got[key] - total) < Decimal("0.000001"), (mart, key, got[key], total)
@@ -603,41 +759,61 @@ def test_chargeback_keeps_currencies_apart(built):
     db, *_ = built
     # One billing account, two currencies: every chargeback row is in one currency, and each
     # team's October EUR charge is made of EUR rows only.
-    assert query(db, "SELECT billing_currency, team, sum(effective_cost) FROM marts.fct_chargeback_monthly "
-                     "WHERE invoice_month = '2020-10' AND billing_currency = 'EUR' GROUP BY ALL ORDER BY ALL") == [
-        ("EUR", "applied-ml", Decimal("-2.000000000")), ("EUR", "foundation-models", Decimal("6.750000000"))]
-    assert query(db, "SELECT count(DISTINCT billing_currency) FROM marts.fct_chargeback_monthly "
-                     f"WHERE billing_account_id = '{ACCOUNT}' AND invoice_month = '2020-10'") == [(2,)]
+    assert query(
+        db,
+        "SELECT billing_currency, team, sum(effective_cost) FROM marts.fct_chargeback_monthly "
+        "WHERE invoice_month = '2020-10' AND billing_currency = 'EUR' GROUP BY ALL ORDER BY ALL",
+    ) == [("EUR", "applied-ml", Decimal("-2.000000000")), ("EUR", "foundation-models", Decimal("6.750000000"))]
+    assert query(
+        db,
+        "SELECT count(DISTINCT billing_currency) FROM marts.fct_chargeback_monthly "
+        f"WHERE billing_account_id = '{ACCOUNT}' AND invoice_month = '2020-10'",
+    ) == [(2,)]
 
 
 def test_negative_costs_are_charged_as_negative(built):
     db, *_ = built
-    assert query(db, "SELECT team, billing_currency, billed_cost, charge_category FROM marts.fct_cost_line_items "
-                     "WHERE billed_cost < 0 ORDER BY billing_currency") == [
+    assert query(
+        db,
+        "SELECT team, billing_currency, billed_cost, charge_category FROM marts.fct_cost_line_items "
+        "WHERE billed_cost < 0 ORDER BY billing_currency",
+    ) == [
         ("applied-ml", "EUR", Decimal("-2.000000000"), "Usage"),
-        ("applied-ml", "USD", Decimal("-4.500000000"), "Adjustment")]
-    assert query(db, "SELECT direct_cost FROM marts.fct_chargeback_monthly WHERE team = 'applied-ml' "
-                     "AND billing_currency = 'USD' AND invoice_month = '2020-10'") == [(Decimal("-4.500000000"),)]
+        ("applied-ml", "USD", Decimal("-4.500000000"), "Adjustment"),
+    ]
+    assert query(
+        db,
+        "SELECT direct_cost FROM marts.fct_chargeback_monthly WHERE team = 'applied-ml' "
+        "AND billing_currency = 'USD' AND invoice_month = '2020-10'",
+    ) == [(Decimal("-4.500000000"),)]
 
 
 def test_late_rows_of_a_closed_month_add_to_the_invoice_month_they_carry(built):
     db, *_ = built
-    rows = query(db, "SELECT resource_name, invoice_month, cast(charge_period_start AS DATE), billed_cost "
-                     "FROM marts.fct_cost_line_items WHERE resource_name IN ('vm-1', 'vm-8', 'vm-9') ORDER BY 1")
-    assert rows == [("vm-1", "2020-10", dt.date(2020, 10, 31), Decimal("9.000000000")),
-                    ("vm-8", "2020-10", dt.date(2020, 10, 31), Decimal("1.250000000")),
-                    ("vm-9", "2020-11", dt.date(2020, 10, 31), Decimal("0.500000000"))]
+    rows = query(
+        db,
+        "SELECT resource_name, invoice_month, cast(charge_period_start AS DATE), billed_cost "
+        "FROM marts.fct_cost_line_items WHERE resource_name IN ('vm-1', 'vm-8', 'vm-9') ORDER BY 1",
+    )
+    assert rows == [
+        ("vm-1", "2020-10", dt.date(2020, 10, 31), Decimal("9.000000000")),
+        ("vm-8", "2020-10", dt.date(2020, 10, 31), Decimal("1.250000000")),
+        ("vm-9", "2020-11", dt.date(2020, 10, 31), Decimal("0.500000000")),
+    ]
 
 
 def test_unicode_team_label_stays_visible_and_huge_label_array_is_attributed(built):
     db, *_ = built
     [(team, reason, seen, tags)] = query(
-        db, "SELECT team, unallocated_reason, team_label_value, tags FROM marts.fct_cost_line_items "
-            "WHERE resource_name = 'vm-5'")
+        db,
+        "SELECT team, unallocated_reason, team_label_value, tags FROM marts.fct_cost_line_items "
+        "WHERE resource_name = 'vm-5'",
+    )
     assert (team, reason, seen) == ("unallocated", "unknown_team_value", EMOJI_TEAM)
     assert json.loads(tags)["team"] == EMOJI_TEAM
     [(team, method, tags)] = query(
-        db, "SELECT team, allocation_method, tags FROM marts.fct_cost_line_items WHERE resource_name = 'vm-6'")
+        db, "SELECT team, allocation_method, tags FROM marts.fct_cost_line_items WHERE resource_name = 'vm-6'"
+    )
     assert (team, method) == ("inference-platform", "tag:resource_label")
     assert len(json.loads(tags)) == 5_001
 
@@ -645,7 +821,9 @@ def test_unicode_team_label_stays_visible_and_huge_label_array_is_attributed(bui
 def test_cli_refuses_a_bad_extract_naming_file_line_and_field(built):
     *_, refused = built
     assert refused.returncode == 1
-    assert ('000000000000.json.gz line 2, field "cost": expected FLOAT, got "12,5"' in refused.stderr), refused.stderr[-3000:]
+    assert '000000000000.json.gz line 2, field "cost": expected FLOAT, got "12,5"' in refused.stderr, refused.stderr[
+        -3000:
+    ]
 
 
 def test_cli_reports_unknown_fields_and_keeps_loading(built):
@@ -673,7 +851,9 @@ def test_an_older_extract_loaded_after_a_newer_one_is_skipped(ingest, tmp_path, 
     assert _raw_rows(db, f"billing_account_id = '{ACCOUNT}'") == complete_rows
     assert query(db, f"SELECT count(*) FROM {TABLE} WHERE billing_account_id <> '{ACCOUNT}'") == [(1,)]
     assert query(db, f"SELECT file, row_count, status FROM {LOG} WHERE extract = ? ORDER BY file", [str(partial)]) == [
-        (str(partial / "000000000000.json.gz"), 0, "skipped_superseded"), (str(other_day), 1, "loaded")]
+        (str(partial / "000000000000.json.gz"), 0, "skipped_superseded"),
+        (str(other_day), 1, "loaded"),
+    ]
     # Loading everything again (as the daily schedule does with the landing folder) changes no row.
     before = _raw_rows(db)
     ingest(db, [tmp_path / "x"])

@@ -25,8 +25,9 @@ def landing() -> Path:
 def _evaluate(cursor=None):
     sensor = defs.resolve_sensor_def("gcp_landing_folder_sensor")
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                          resources={"landing_folder": defs.resources["landing_folder"]})
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"landing_folder": defs.resources["landing_folder"]}
+        )
         return sensor.evaluate_tick(context)
 
 

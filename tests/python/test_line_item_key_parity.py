@@ -21,15 +21,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
 from orchestration.generate.gcp import line_item_key_string
+from orchestration.settings import PROJECT_ROOT
 
 BASE = {
     "billing_account_id": "0136A2-7F9C4E-B81D05",
     "service": {"id": "6F81-5844-456A", "description": "Compute Engine"},
     "sku": {"id": "2E27-4F75-95CD", "description": "N1 Predefined Instance Core"},
     "project": {"id": "fm-pretrain", "number": "123", "name": "FM pretrain"},
-    "resource": {"name": "vm-1", "global_name": "//compute.googleapis.com/projects/fm-pretrain/zones/us-central1-a/instances/1"},
+    "resource": {
+        "name": "vm-1",
+        "global_name": "//compute.googleapis.com/projects/fm-pretrain/zones/us-central1-a/instances/1",
+    },
     "location": {"location": "us-central1-a", "region": "us-central1", "zone": "us-central1-a"},
     "usage_start_time": "2026-07-01 13:00:00 UTC",
     "usage_end_time": "2026-07-01 14:00:00 UTC",
@@ -48,14 +51,19 @@ CASES = {
     "no optional key field": {"project": None, "resource": None, "location": None, "usage": None},
     "records with null fields": {"project": {"id": None}, "resource": {"name": "vm"}, "usage": {"amount": None}},
     "empty strings": {"sku": {"id": ""}, "project": {"id": ""}, "cost_type": ""},
-    "separator and unicode in values": {"sku": {"id": "a|b"}, "project": {"id": "projet-été-日本"},
-                                        "resource": {"global_name": "x||y"}},
+    "separator and unicode in values": {
+        "sku": {"id": "a|b"},
+        "project": {"id": "projet-été-日本"},
+        "resource": {"global_name": "x||y"},
+    },
     "adjustment": {"cost_type": "adjustment", "adjustment_info": {"id": "adj-1|2", "type": "GENERAL_ADJUSTMENT"}},
     "timestamp with microseconds": {"export_time": "2026-07-01 18:02:11.123456 UTC"},
     "ISO timestamp with Z": {"usage_start_time": "2026-07-01T13:00:00Z", "export_time": "2026-07-01T18:02:11.5Z"},
     "timestamp with +00:00": {"export_time": "2026-07-01 18:02:11+00:00"},
-    "before the epoch and far ahead": {"usage_start_time": "1969-12-31 23:59:59.999999 UTC",
-                                       "usage_end_time": "2999-01-01 00:00:00 UTC"},
+    "before the epoch and far ahead": {
+        "usage_start_time": "1969-12-31 23:59:59.999999 UTC",
+        "usage_end_time": "2999-01-01 00:00:00 UTC",
+    },
     "tiny and negative amounts": {"cost": -1e-10, "usage": {"amount": 4.9999999e-10}},
     "negative zero": {"cost": -0.0},
     "ten decimals": {"cost": 0.1234567895, "usage": {"amount": 2.0000000005}},
@@ -78,19 +86,40 @@ def warehouse_ids(tmp_path_factory, ingest) -> dict[str, str]:
     """line_item_id per case, as the staging model computes it on the loaded rows."""
     work = tmp_path_factory.mktemp("line-item-key")
     export = work / "rows.json"
-    export.write_text("".join(json.dumps(_row(name, changes), ensure_ascii=False) + "\n"
-                              for name, changes in CASES.items()))
+    export.write_text(
+        "".join(json.dumps(_row(name, changes), ensure_ascii=False) + "\n" for name, changes in CASES.items())
+    )
     database = work / "warehouse.duckdb"
     ingest(database, [export])
 
-    env = dict(os.environ, CHARGEBACK_DBT_TARGET="duckdb", CHARGEBACK_DUCKDB_PATH=str(database),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = dict(
+        os.environ,
+        CHARGEBACK_DBT_TARGET="duckdb",
+        CHARGEBACK_DUCKDB_PATH=str(database),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
     inline = "select seller_name, line_item_id from {{ ref('stg_gcp_billing_export__cost_line_items') }}"
     dbt = Path(sys.executable).with_name("dbt")
     compiled = subprocess.run(
-        [str(dbt), "compile", "--profiles-dir", ".", "--target-path", str(work / "target"),
-         "--log-path", str(work / "logs"), "--no-introspect", "--quiet", "--inline", inline],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        [
+            str(dbt),
+            "compile",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--no-introspect",
+            "--quiet",
+            "--inline",
+            inline,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     with duckdb.connect(str(database), read_only=True) as con:
         return dict(con.execute(compiled.stdout).fetchall())

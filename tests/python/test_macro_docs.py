@@ -21,8 +21,11 @@ IMPLEMENTATION = re.compile(r"^(default|bigquery|duckdb)__")
 def project_macros() -> list[dict]:
     """The project's macros as dbt parsed them (the manifest the test session prepared)."""
     manifest = json.loads(chargeback_dbt_project(Settings.from_env()).manifest_path.read_text())
-    return [macro for macro in manifest["macros"].values()
-            if macro["package_name"] == "ai_chargeback" and not IMPLEMENTATION.match(macro["name"])]
+    return [
+        macro
+        for macro in manifest["macros"].values()
+        if macro["package_name"] == "ai_chargeback" and not IMPLEMENTATION.match(macro["name"])
+    ]
 
 
 def _signature(macro: dict) -> list[str]:
@@ -36,7 +39,8 @@ def _signature(macro: dict) -> list[str]:
 
 def test_the_project_has_macros(project_macros):
     assert {"invoice_month", "fingerprint", "typed_literal", "test_unique_combination"} <= {
-        macro["name"] for macro in project_macros}
+        macro["name"] for macro in project_macros
+    }
 
 
 def test_every_macro_is_documented_with_its_arguments(project_macros):
@@ -47,7 +51,9 @@ def test_every_macro_is_documented_with_its_arguments(project_macros):
             problems.append(f"{macro['name']}: no description")
         if documented != _signature(macro):
             problems.append(f"{macro['name']}: documented {documented}, defined {_signature(macro)}")
-        problems += [f"{macro['name']}({argument['name']}): no description or type"
-                     for argument in macro["arguments"]
-                     if not (argument.get("description") or "").strip() or not argument.get("type")]
+        problems += [
+            f"{macro['name']}({argument['name']}): no description or type"
+            for argument in macro["arguments"]
+            if not (argument.get("description") or "").strip() or not argument.get("type")
+        ]
     assert not problems, "\n".join(problems)

@@ -31,15 +31,56 @@ PYTHON_TWINS = {
 
 HOSTILE = [
     # whitespace: SQL trim() removes the space separators only, str.strip() all whitespace
-    " team ", "\tteam\t", "team\n", "\r\nteam\r\n", "\x0bteam\x0c", "\x1cteam\x1f", "\x85team",
-    "\u2028team\u2029", "\u00a0team\u00a0", "\u2003team\u3000", "\u1680team\u202f", "\u200bteam",
-    "\ufeffteam", " \t team \t ", "\t", " ", "", "\u00a0",
+    " team ",
+    "\tteam\t",
+    "team\n",
+    "\r\nteam\r\n",
+    "\x0bteam\x0c",
+    "\x1cteam\x1f",
+    "\x85team",
+    "\u2028team\u2029",
+    "\u00a0team\u00a0",
+    "\u2003team\u3000",
+    "\u1680team\u202f",
+    "\u200bteam",
+    "\ufeffteam",
+    " \t team \t ",
+    "\t",
+    " ",
+    "",
+    "\u00a0",
     # case: SQL lower() maps each character alone, str.lower() uses full and contextual mappings
-    "İnference", "TRAİNİNG", "İ", "ΣΟΦΙΑΣ", "ΟΔΥΣΣΕΥΣ ΤΕΑΜ", "Σ", "ẞ", "Straße", "Ǆ", "ǅ", "\u212a8s",
-    "\u212bngstrom", "ﬁne-tuning", "I", "ı", "Ω", "e\u0301", "ＴＥＡＭ",
+    "İnference",
+    "TRAİNİNG",
+    "İ",
+    "ΣΟΦΙΑΣ",
+    "ΟΔΥΣΣΕΥΣ ΤΕΑΜ",
+    "Σ",
+    "ẞ",
+    "Straße",
+    "Ǆ",
+    "ǅ",
+    "\u212a8s",
+    "\u212bngstrom",
+    "ﬁne-tuning",
+    "I",
+    "ı",
+    "Ω",
+    "e\u0301",
+    "ＴＥＡＭ",
     # separators in every order
-    "Foundation_Models ", "owner-team", "Owner Team", "a_-_b", " - ", "--", "__", "- _", "a - b", "_-",
-    "Fine-Tuning", " Owner-Team_Name ",
+    "Foundation_Models ",
+    "owner-team",
+    "Owner Team",
+    "a_-_b",
+    " - ",
+    "--",
+    "__",
+    "- _",
+    "a - b",
+    "_-",
+    "Fine-Tuning",
+    " Owner-Team_Name ",
 ]
 
 
@@ -73,7 +114,7 @@ def sql_results(warehouse, macros, strings: list[str]) -> dict[str, list[str]]:
 def disagreements(warehouse, macros, strings: list[str]) -> list[str]:
     found = []
     for name, results in sql_results(warehouse, macros, strings).items():
-        for value, sql in zip(strings, results):
+        for value, sql in zip(strings, results, strict=True):
             python = PYTHON_TWINS[name](value)
             if python != sql:
                 found.append(f"{name}({value!r}): SQL {sql!r}, Python {python!r}")
@@ -100,7 +141,12 @@ _TRICKY = st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2003\u2028\u3000-
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(st.one_of(_TRICKY, st.characters(codec="utf-8", exclude_characters="\x00")), max_size=12),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.text(st.one_of(_TRICKY, st.characters(codec="utf-8", exclude_characters="\x00")), max_size=12),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_generated_text(warehouse, macros, strings):
     assert disagreements(warehouse, macros, strings) == []

@@ -12,12 +12,18 @@ import pytest
 
 from orchestration.cli import run_job
 from orchestration.generate.gcp import generate_gcp_export
-from orchestration.ingestion.assets import GCP_BILLING_EXPORT, ingestion_run_config
+from orchestration.ingestion.assets import ingestion_run_config
 from orchestration.reporting import attribution_accuracy, last_complete_invoice_month, render_report
 from orchestration.settings import Settings
 
-MARTS = ["fct_cost_line_items", "fct_chargeback_monthly", "fct_cost_daily", "fct_tag_coverage_daily",
-         "fct_unallocated_costs", "dim_teams"]
+MARTS = [
+    "fct_cost_line_items",
+    "fct_chargeback_monthly",
+    "fct_cost_daily",
+    "fct_tag_coverage_daily",
+    "fct_unallocated_costs",
+    "dim_teams",
+]
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -80,7 +86,7 @@ def test_money_is_conserved_against_the_ground_truth(built):
     )
     marts = [(a, m, c, total) for a, m, c, total, _ in _monthly_totals()]
     assert [row[:3] for row in truth] == [row[:3] for row in marts]
-    for expected, actual in zip(truth, marts):
+    for expected, actual in zip(truth, marts, strict=True):
         assert abs(Decimal(expected[3]) - Decimal(actual[3])) <= Decimal("0.01"), (expected, actual)
 
 
@@ -127,10 +133,14 @@ def test_every_dbt_test_ran_as_a_passing_asset_check(built):
     # Every check the build runs; the export's freshness checks have their own hourly job
     # (and would rightly fail on this historical data: test_freshness.py covers them).
     check_keys = list(defs.resolve_asset_graph().asset_check_keys - set(FRESHNESS_CHECK_KEYS))
-    conservation = {dg.AssetCheckKey(dg.AssetKey([model]), name) for model, name in (
-        ("int_cost_groups", "cost_groups_conserve_gcp_export_money"),
-        ("fct_cost_line_items", "line_items_conserve_gcp_export_money"),
-        ("fct_chargeback_monthly", "chargeback_monthly_conserves_gcp_export_money"))}
+    conservation = {
+        dg.AssetCheckKey(dg.AssetKey([model]), name)
+        for model, name in (
+            ("int_cost_groups", "cost_groups_conserve_gcp_export_money"),
+            ("fct_cost_line_items", "line_items_conserve_gcp_export_money"),
+            ("fct_chargeback_monthly", "chargeback_monthly_conserves_gcp_export_money"),
+        )
+    }
     assert conservation <= set(check_keys)
     with dg.DagsterInstance.get() as instance:
         latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)

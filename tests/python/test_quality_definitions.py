@@ -10,8 +10,11 @@ from orchestration.quality.gx_checks import QUALITY_CHECK_KEYS
 
 def _upstream_nodes(job: dg.JobDefinition, node_name: str) -> set[str]:
     structure = job.graph.dependency_structure
-    return {output.node_name for outputs in structure.input_to_upstream_outputs_for_node(node_name).values()
-            for output in outputs}
+    return {
+        output.node_name
+        for outputs in structure.input_to_upstream_outputs_for_node(node_name).values()
+        for output in outputs
+    }
 
 
 def test_every_quality_check_is_defined():
@@ -34,8 +37,9 @@ def test_the_money_gate_is_a_blocking_dbt_test_on_the_cost_groups():
     graph = defs.resolve_asset_graph()
     gate = dg.AssetCheckKey(dg.AssetKey(["int_cost_groups"]), "cost_groups_conserve_gcp_export_money")
     assert gate in graph.asset_check_keys
-    spec = next(spec for spec in defs.resolve_assets_def(dg.AssetKey(["int_cost_groups"])).check_specs
-                if spec.key == gate)
+    spec = next(
+        spec for spec in defs.resolve_assets_def(dg.AssetKey(["int_cost_groups"])).check_specs if spec.key == gate
+    )
     assert spec.blocking
     assert not any("money" in key.name for key in QUALITY_CHECK_KEYS)
 

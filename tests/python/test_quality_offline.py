@@ -29,13 +29,26 @@ EXPORT = Relation("billing-project", "billing_export", "gcp_billing_export_resou
 
 def _manifest(path: Path, database: str = "finops-prod", quality_schema: str = "finops_quality") -> Path:
     """A manifest with what the checks look up: the export source and the quality models."""
-    node = lambda name: {"resource_type": "model", "name": name, "database": database,  # noqa: E731
-                         "schema": quality_schema, "alias": name}
-    path.write_text(json.dumps({
-        "sources": {GCP_EXPORT_SOURCE: {"database": EXPORT.database, "schema": EXPORT.schema,
-                                        "identifier": EXPORT.identifier}},
-        "nodes": {f"model.ai_chargeback.{name}": node(name) for name in (suites.COVERAGE_MODEL, suites.UNTAGGED_MODEL)},
-    }))
+
+    def node(name: str) -> dict:
+        return {"resource_type": "model", "name": name, "database": database, "schema": quality_schema, "alias": name}
+
+    path.write_text(
+        json.dumps(
+            {
+                "sources": {
+                    GCP_EXPORT_SOURCE: {
+                        "database": EXPORT.database,
+                        "schema": EXPORT.schema,
+                        "identifier": EXPORT.identifier,
+                    }
+                },
+                "nodes": {
+                    f"model.ai_chargeback.{name}": node(name) for name in (suites.COVERAGE_MODEL, suites.UNTAGGED_MODEL)
+                },
+            }
+        )
+    )
     return path
 
 
@@ -73,18 +86,38 @@ def _coverage_frame(tag_share_of_direct: list[float], shared: float = 10.0) -> p
     rows = []
     for i, share in enumerate(tag_share_of_direct):
         direct = 100.0
-        rows.append({"provider_name": "Google Cloud", "charge_date": date(2026, 7, 1 + i),
-                     "effective_cost": Decimal(str(direct + shared)), "tag_attributed_cost": Decimal(str(direct * share)),
-                     "rule_attributed_cost": Decimal(str(direct * (1 - share))), "shared_allocated_cost": Decimal(str(shared)),
-                     "unallocated_cost": Decimal("0"), "line_item_count": 500, "direct_cost": Decimal(str(direct)),
-                     "tag_coverage": share, "attributed_coverage": 1.0, "unallocated_share": 0.0,
-                     "unallocated_share_increase": None if i == 0 else 0.0})
+        rows.append(
+            {
+                "provider_name": "Google Cloud",
+                "charge_date": date(2026, 7, 1 + i),
+                "effective_cost": Decimal(str(direct + shared)),
+                "tag_attributed_cost": Decimal(str(direct * share)),
+                "rule_attributed_cost": Decimal(str(direct * (1 - share))),
+                "shared_allocated_cost": Decimal(str(shared)),
+                "unallocated_cost": Decimal("0"),
+                "line_item_count": 500,
+                "direct_cost": Decimal(str(direct)),
+                "tag_coverage": share,
+                "attributed_coverage": 1.0,
+                "unallocated_share": 0.0,
+                "unallocated_share_increase": None if i == 0 else 0.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-OFFENDERS = pd.DataFrame([{"provider_name": "Google Cloud", "sub_account_id": "ai-sandbox-4471",
-                           "service_name": "Compute Engine", "untagged_cost": Decimal("968.35"),
-                           "unallocated_cost": Decimal("0"), "line_item_count": 206}])
+OFFENDERS = pd.DataFrame(
+    [
+        {
+            "provider_name": "Google Cloud",
+            "sub_account_id": "ai-sandbox-4471",
+            "service_name": "Compute Engine",
+            "untagged_cost": Decimal("968.35"),
+            "unallocated_cost": Decimal("0"),
+            "line_item_count": 206,
+        }
+    ]
+)
 
 
 def _coverage_warehouse(shares: list[float]) -> _FakeWarehouse:
@@ -122,25 +155,47 @@ def test_small_days_are_not_judged(validator):
 
 
 def test_unallocated_growth_suite(validator):
-    frame = pd.DataFrame({"provider_name": ["Google Cloud"] * 3, "charge_date": [date(2026, 7, d) for d in (1, 2, 3)],
-                          "unallocated_cost": [1.0, 2.0, 12.0], "unallocated_share": [0.01, 0.02, 0.12],
-                          "unallocated_share_increase": [None, 0.01, 0.10]})
+    frame = pd.DataFrame(
+        {
+            "provider_name": ["Google Cloud"] * 3,
+            "charge_date": [date(2026, 7, d) for d in (1, 2, 3)],
+            "unallocated_cost": [1.0, 2.0, 12.0],
+            "unallocated_share": [0.01, 0.02, 0.12],
+            "unallocated_share_increase": [None, 0.01, 0.10],
+        }
+    )
     warehouse = _FakeWarehouse({suites.COVERAGE_MODEL: frame})
     outcome = suites.check_unallocated_growth(validator, warehouse, suites.Thresholds(), "WARN")
     assert not outcome.passed and outcome.observed_value == pytest.approx(0.10)
     assert outcome.details["days_above_limit"][0]["charge_date"] == "2026-07-03"
-    relaxed = suites.check_unallocated_growth(validator, warehouse,
-                                              suites.Thresholds(unallocated_share_max_increase=0.2), "WARN")
+    relaxed = suites.check_unallocated_growth(
+        validator, warehouse, suites.Thresholds(unallocated_share_max_increase=0.2), "WARN"
+    )
     assert relaxed.passed
 
 
 def test_export_schema_suite_names_missing_and_mistyped_fields(validator):
-    columns = {"billing_account_id": "STRING", "service": "RECORD", "cost": "STRING", "currency": "STRING",
-               "surprise_field": "STRING"}
-    counts = pd.DataFrame([{"total_rows": 10, "billing_account_id__nulls": 0, "service__id__nulls": 2,
-                            "cost__nulls": 0, "currency__nulls": 0}])
-    outcome = suites.check_export_schema(validator, _FakeWarehouse({"total_rows": counts}, columns),
-                                         suites.Thresholds(), "ERROR")
+    columns = {
+        "billing_account_id": "STRING",
+        "service": "RECORD",
+        "cost": "STRING",
+        "currency": "STRING",
+        "surprise_field": "STRING",
+    }
+    counts = pd.DataFrame(
+        [
+            {
+                "total_rows": 10,
+                "billing_account_id__nulls": 0,
+                "service__id__nulls": 2,
+                "cost__nulls": 0,
+                "currency__nulls": 0,
+            }
+        ]
+    )
+    outcome = suites.check_export_schema(
+        validator, _FakeWarehouse({"total_rows": counts}, columns), suites.Thresholds(), "ERROR"
+    )
     assert not outcome.passed
     problems = outcome.details["problems"]
     assert "cost: type STRING, expected FLOAT" in problems
@@ -161,10 +216,17 @@ def test_required_values_sql_reads_alike_on_both_warehouses():
     statement = suites.required_values_sql("`p.d.export`", {"billing_account_id", "sku", "cost"})
     sqlglot.parse_one(statement, read="bigquery")
     with duckdb.connect() as con:
-        con.execute("create table export as select * from (values ('A', {'id': 'S'}, 1.0), "
-                    "(null, {'id': null}, 2.0)) t(billing_account_id, sku, cost)")
+        con.execute(
+            "create table export as select * from (values ('A', {'id': 'S'}, 1.0), "
+            "(null, {'id': null}, 2.0)) t(billing_account_id, sku, cost)"
+        )
         row = con.execute(suites.required_values_sql("export", {"billing_account_id", "sku", "cost"})).df().iloc[0]
-    assert (row["total_rows"], row["billing_account_id__nulls"], row["sku__id__nulls"], row["cost__nulls"]) == (2, 1, 1, 0)
+    assert (row["total_rows"], row["billing_account_id__nulls"], row["sku__id__nulls"], row["cost__nulls"]) == (
+        2,
+        1,
+        1,
+        0,
+    )
     assert "service__id__nulls" not in row  # not present: reported as missing, not counted
     assert set(gcp_schema.REQUIRED_FIELDS) >= {"billing_account_id", "sku.id", "cost", "invoice.month"}
 
@@ -181,32 +243,44 @@ def test_severity_and_thresholds_come_from_config_then_dbt_vars():
 
 
 def _outcome(passed: bool) -> CheckOutcome:
-    return CheckOutcome(check_name=suites.TAG_COVERAGE, asset_key="fct_tag_coverage_daily", severity="WARN",
-                        passed=passed, observed_value=0.61 if passed else None, threshold=0.9, summary="s",
-                        details={"top_offenders": [{"cost": Decimal("1.5")}]})
+    return CheckOutcome(
+        check_name=suites.TAG_COVERAGE,
+        asset_key="fct_tag_coverage_daily",
+        severity="WARN",
+        passed=passed,
+        observed_value=0.61 if passed else None,
+        threshold=0.9,
+        summary="s",
+        details={"top_offenders": [{"cost": Decimal("1.5")}]},
+    )
 
 
 def test_duckdb_results_table_is_created_and_appended(tmp_path):
     from dagster_duckdb import DuckDBResource
 
     path = tmp_path / "w.duckdb"
-    warehouse = DuckDBWarehouse(manifest_path=str(_manifest(tmp_path / "manifest.json", "w", "quality")),
-                                duckdb=DuckDBResource(database=str(path)))
+    warehouse = DuckDBWarehouse(
+        manifest_path=str(_manifest(tmp_path / "manifest.json", "w", "quality")),
+        duckdb=DuckDBResource(database=str(path)),
+    )
     relation = results_relation(warehouse)
     assert (relation.schema, relation.identifier) == ("quality", "check_results")
     warehouse.append(relation, results_frame([_outcome(True).row("run-1", "duckdb")]))
     warehouse.append(relation, results_frame([_outcome(False).row("run-2", "duckdb")]))
     with duckdb.connect(str(path)) as con:
-        rows = con.execute("select run_id, passed, observed_value, threshold, json_extract(details, '$.top_offenders[0].cost') "
-                           "from quality.check_results order by run_id").fetchall()
+        rows = con.execute(
+            "select run_id, passed, observed_value, threshold, json_extract(details, '$.top_offenders[0].cost') "
+            "from quality.check_results order by run_id"
+        ).fetchall()
     # A missing figure is NULL, not NaN.
     assert rows == [("run-1", True, 0.61, 0.9, "1.5"), ("run-2", False, None, 0.9, "1.5")]
 
 
 def test_bigquery_checks_query_and_record_through_the_client(bigquery_warehouse):
     """The BigQuery path with a fake client: the same suites, relations from the manifest, one load job."""
-    warehouse, client = bigquery_warehouse({suites.COVERAGE_MODEL: _coverage_frame([0.5, 0.5]),
-                                            suites.UNTAGGED_MODEL: OFFENDERS})
+    warehouse, client = bigquery_warehouse(
+        {suites.COVERAGE_MODEL: _coverage_frame([0.5, 0.5]), suites.UNTAGGED_MODEL: OFFENDERS}
+    )
     (outcome,) = run_checks(GreatExpectationsResource(), warehouse, [suites.TAG_COVERAGE], run_id="run-9")
     assert not outcome.passed
     queries = [call[1] for call in client.calls if call[0] == "query"]

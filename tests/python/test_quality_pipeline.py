@@ -45,15 +45,22 @@ def root(tmp_path_factory):
 def _build(root: Path, resources_for, project_dir: Path = PROJECT_ROOT) -> dg.ExecuteInProcessResult:
     # build_job's selection: every dbt asset and check, and the export's schema gate.
     selection = (dg.AssetSelection.all() - dg.AssetSelection.assets(GCP_BILLING_EXPORT)) | dg.AssetSelection.checks(
-        EXPORT_SCHEMA_KEY)
+        EXPORT_SCHEMA_KEY
+    )
     settings = Settings.from_env()
     # dagster-dbt runs dbt in the assets' own project, so a copy of the project needs assets of its own.
     project = chargeback_dbt_project(settings, project_dir)
     prepare(project, settings)
-    resources = {**resources_for(root / "warehouse.duckdb", gx_dir=str(root / "gx")),
-                 "dbt": DbtCliResource(project_dir=project)}
-    return dg.materialize([gcp_billing_export, build_dbt_assets(project), *quality_checks], selection=selection,
-                          resources=resources, raise_on_error=False)
+    resources = {
+        **resources_for(root / "warehouse.duckdb", gx_dir=str(root / "gx")),
+        "dbt": DbtCliResource(project_dir=project),
+    }
+    return dg.materialize(
+        [gcp_billing_export, build_dbt_assets(project), *quality_checks],
+        selection=selection,
+        resources=resources,
+        raise_on_error=False,
+    )
 
 
 def _query(root: Path, text: str):
@@ -70,8 +77,11 @@ def broken_coverage_build(root, resources_for):
     export = root / "export"
     summary = generate_gcp_export(export, rows=ROWS, seed=11, months=1, untagged_share=0.4)
     assert summary.untagged_share > 0.3
-    loaded = dg.materialize([gcp_billing_export], resources=resources_for(root / "warehouse.duckdb"),
-                            run_config=ingestion_run_config([str(export)]))
+    loaded = dg.materialize(
+        [gcp_billing_export],
+        resources=resources_for(root / "warehouse.duckdb"),
+        run_config=ingestion_run_config([str(export)]),
+    )
     assert loaded.success
     return _build(root, resources_for)
 
@@ -103,9 +113,12 @@ def test_broken_tag_coverage_is_printed_by_chargeback_build(broken_coverage_buil
 
 
 def test_broken_tag_coverage_is_in_the_results_table(broken_coverage_build, root):
-    rows = _query(root, "select run_id, check_name, asset_key, severity, passed, observed_value, threshold, "
-                        "json_extract_string(details, '$.top_offenders[0].sub_account_id') "
-                        "from quality.check_results order by checked_at")
+    rows = _query(
+        root,
+        "select run_id, check_name, asset_key, severity, passed, observed_value, threshold, "
+        "json_extract_string(details, '$.top_offenders[0].sub_account_id') "
+        "from quality.check_results order by checked_at",
+    )
     assert {row[0] for row in rows} == {broken_coverage_build.run_id}
     by_name = {row[1]: row for row in rows}
     assert set(by_name) == {key.name for key in QUALITY_CHECK_KEYS}
@@ -141,7 +154,9 @@ def _faulty_project(root: Path) -> Path:
 
 
 def test_money_lost_before_the_marts_blocks_them(broken_coverage_build, root, resources_for):
-    marts_before = _query(root, "select invoice_month, team, workload_phase, billed_cost from marts.fct_chargeback_monthly order by all")
+    marts_before = _query(
+        root, "select invoice_month, team, workload_phase, billed_cost from marts.fct_chargeback_monthly order by all"
+    )
     items_before = _query(root, "select count(*), sum(billed_cost) from marts.fct_cost_line_items")
 
     result = _build(root, resources_for, _faulty_project(root))
@@ -152,9 +167,23 @@ def test_money_lost_before_the_marts_blocks_them(broken_coverage_build, root, re
     assert gate.metadata["dagster_dbt/failed_row_count"].value > 0
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert dg.AssetKey(["int_cost_groups"]) in materialized, "the fault reached the intermediate layer"
-    assert not materialized & {dg.AssetKey([m]) for m in ("int_cost_groups_attributed", "int_cost_groups_allocated", "fct_cost_line_items",
-                                                          "fct_chargeback_monthly", "fct_tag_coverage_daily",
-                                                          "fct_cost_daily")}
+    assert not materialized & {
+        dg.AssetKey([m])
+        for m in (
+            "int_cost_groups_attributed",
+            "int_cost_groups_allocated",
+            "fct_cost_line_items",
+            "fct_chargeback_monthly",
+            "fct_tag_coverage_daily",
+            "fct_cost_daily",
+        )
+    }
     # The published marts are exactly as they were.
-    assert _query(root, "select invoice_month, team, workload_phase, billed_cost from marts.fct_chargeback_monthly order by all") == marts_before
+    assert (
+        _query(
+            root,
+            "select invoice_month, team, workload_phase, billed_cost from marts.fct_chargeback_monthly order by all",
+        )
+        == marts_before
+    )
     assert _query(root, "select count(*), sum(billed_cost) from marts.fct_cost_line_items") == items_before

@@ -30,8 +30,11 @@ def test_defaults_are_the_embedded_warehouse_under_the_project():
 
 
 def test_python_reads_profiles_yml_as_dbt_does(tmp_path):
-    env = {"CHARGEBACK_DUCKDB_PATH": "runs/mine.duckdb", "CHARGEBACK_DUCKDB_MEMORY_LIMIT": "1GB",
-           "CHARGEBACK_LANDING_DIR": str(tmp_path / "landing")}
+    env = {
+        "CHARGEBACK_DUCKDB_PATH": "runs/mine.duckdb",
+        "CHARGEBACK_DUCKDB_MEMORY_LIMIT": "1GB",
+        "CHARGEBACK_LANDING_DIR": str(tmp_path / "landing"),
+    }
     settings = Settings.from_env(env)
     # Relative to the project folder, where dbt runs and resolves the same path.
     assert settings.duckdb_path == PROJECT_ROOT / "runs" / "mine.duckdb"
@@ -43,10 +46,20 @@ def test_python_reads_profiles_yml_as_dbt_does(tmp_path):
 def test_bigquery_target_needs_its_project_and_takes_dataset_and_location():
     with pytest.raises(SettingsError, match="CHARGEBACK_BQ_PROJECT"):
         Settings.from_env({"CHARGEBACK_DBT_TARGET": "bigquery"})
-    settings = Settings.from_env({"CHARGEBACK_DBT_TARGET": "bigquery", "CHARGEBACK_BQ_PROJECT": "finops-prod",
-                                  "CHARGEBACK_BQ_DATASET": "finops", "CHARGEBACK_BQ_LOCATION": "EU"})
+    settings = Settings.from_env(
+        {
+            "CHARGEBACK_DBT_TARGET": "bigquery",
+            "CHARGEBACK_BQ_PROJECT": "finops-prod",
+            "CHARGEBACK_BQ_DATASET": "finops",
+            "CHARGEBACK_BQ_LOCATION": "EU",
+        }
+    )
     assert not settings.is_local and settings.duckdb_path is None
-    assert (settings.bigquery_project, settings.bigquery_dataset, settings.bigquery_location) == ("finops-prod", "finops", "EU")
+    assert (settings.bigquery_project, settings.bigquery_dataset, settings.bigquery_location) == (
+        "finops-prod",
+        "finops",
+        "EU",
+    )
 
 
 def test_an_unknown_target_is_refused():
@@ -101,9 +114,14 @@ def test_the_manifest_is_prepared_for_the_settings_in_use(project_copy, monkeypa
 
 
 def test_each_target_keeps_its_own_manifest(project_copy, monkeypatch):
-    bigquery = {"CHARGEBACK_DBT_TARGET": "bigquery", "CHARGEBACK_BQ_PROJECT": "finops-prod",
-                "CHARGEBACK_BQ_DATASET": "finops", "CHARGEBACK_EXPORT_PROJECT": "billing-project",
-                "CHARGEBACK_EXPORT_DATASET": "billing_export", "CHARGEBACK_EXPORT_TABLE": "gcp_billing_export_v1_X"}
+    bigquery = {
+        "CHARGEBACK_DBT_TARGET": "bigquery",
+        "CHARGEBACK_BQ_PROJECT": "finops-prod",
+        "CHARGEBACK_BQ_DATASET": "finops",
+        "CHARGEBACK_EXPORT_PROJECT": "billing-project",
+        "CHARGEBACK_EXPORT_DATASET": "billing_export",
+        "CHARGEBACK_EXPORT_TABLE": "gcp_billing_export_v1_X",
+    }
     for name, value in bigquery.items():
         monkeypatch.setenv(name, value)
     settings = Settings.from_env(bigquery)
@@ -112,7 +130,11 @@ def test_each_target_keeps_its_own_manifest(project_copy, monkeypatch):
     prepare(project, settings)  # dbt parse needs no BigQuery credentials
     manifest = DbtManifest(project.manifest_path)
     export = manifest.export()
-    assert (export.database, export.schema, export.identifier) == ("billing-project", "billing_export", "gcp_billing_export_v1_X")
+    assert (export.database, export.schema, export.identifier) == (
+        "billing-project",
+        "billing_export",
+        "gcp_billing_export_v1_X",
+    )
     monthly = manifest.model("fct_chargeback_monthly")
     assert (monthly.database, monthly.schema) == ("finops-prod", "finops")
     assert manifest.model("int_cost_groups").schema == "finops_intermediate"

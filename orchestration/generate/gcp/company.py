@@ -49,7 +49,7 @@ from orchestration.generate.gcp.writers import encode_prefix
 def hexid(*parts: str, groups: int = 3) -> str:
     """A stable GCP-style id ('ABCD-EF01-2345') derived from `parts`."""
     h = hashlib.md5("/".join(parts).encode()).hexdigest().upper()
-    return "-".join(h[i * 4:(i + 1) * 4] for i in range(groups))
+    return "-".join(h[i * 4 : (i + 1) * 4] for i in range(groups))
 
 
 def _num_str(x: float) -> str:
@@ -60,9 +60,18 @@ def _num_str(x: float) -> str:
 
 def _subscription_id(pid: str, rid: str) -> str:
     """A stable UUID-like id of a spend-based commitment subscription."""
-    return ("subscriptions/" + hexid("sub", pid, rid, groups=4).lower().replace("-", "")[:8]
-            + "-" + hexid("sub2", rid, groups=1).lower() + "-" + hexid("sub3", rid, groups=1).lower()
-            + "-" + hexid("sub4", rid, groups=1).lower() + "-" + hexid("sub5", rid, groups=3).lower().replace("-", ""))
+    return (
+        "subscriptions/"
+        + hexid("sub", pid, rid, groups=4).lower().replace("-", "")[:8]
+        + "-"
+        + hexid("sub2", rid, groups=1).lower()
+        + "-"
+        + hexid("sub3", rid, groups=1).lower()
+        + "-"
+        + hexid("sub4", rid, groups=1).lower()
+        + "-"
+        + hexid("sub5", rid, groups=3).lower().replace("-", "")
+    )
 
 
 # How the usage amount of an hourly row is drawn (see write_usage_rows)
@@ -72,15 +81,22 @@ USAGE_METERED = 2  # counted traffic, tokens, requests: bursty (30-170 % of the 
 _USAGE_MODE = {"hour": USAGE_RUNNING, "gibh": USAGE_RUNNING, "gibm": USAGE_STORED}
 # usage units that `quantity` of a unit produces in one hour; storage priced per GiB-month is
 # still reported in byte-seconds, so one hour of it is `quantity` GiB for 3600 s
-_USAGE_PER_QUANTITY_HOUR = {"hour": 3600.0, "gibh": 3600.0 * GIB, "gibm": 3600.0 * GIB, "gib": float(GIB),
-                            "tib": float(2**40)}
+_USAGE_PER_QUANTITY_HOUR = {
+    "hour": 3600.0,
+    "gibh": 3600.0 * GIB,
+    "gibm": 3600.0 * GIB,
+    "gib": float(GIB),
+    "tib": float(2**40),
+}
 
 
 class LineTemplate:
     """One (resource, SKU) line: everything that is the same on each of its hourly rows, pre-encoded."""
 
     __slots__ = (
-        "account_index", "account_id", "currency",
+        "account_index",
+        "account_id",
+        "currency",
         "static",  # the row's constant fields, in schema order
         "json_prefix",  # `static` encoded as the start of a JSON object
         "parquet_static",  # `static` with the price numbers as Decimal (parquet only)
@@ -88,13 +104,20 @@ class LineTemplate:
         "group_id",  # small int per distinct (account, service, sku, project, resource, location)
         "weight",  # relative chance to be picked for a row
         "profile",  # hour-of-day profile name (HOUR_PROFILES)
-        "quantity", "unit", "units_per_pricing_unit", "usage_unit", "pricing_unit",
+        "quantity",
+        "unit",
+        "units_per_pricing_unit",
+        "usage_unit",
+        "pricing_unit",
         "usage_mode",  # USAGE_RUNNING / USAGE_STORED / USAGE_METERED
         "hourly_amount",  # typical usage amount of one hour, in usage units
-        "effective_price", "list_price",
+        "effective_price",
+        "list_price",
         "credits",  # credit rules: (type, name, id, full_name, probability, low fraction, high fraction)
         "omit_empty",  # leave empty labels/system_labels/tags/credits out of the row
-        "team", "phase", "project_id",  # ground truth
+        "team",
+        "phase",
+        "project_id",  # ground truth
     )
 
     def weighted_cost(self) -> float:
@@ -170,8 +193,14 @@ class Company:
                 plabels = [("env", env), (tkey, tval)]
                 if rng.random() < 0.5:
                     plabels.append(("billing", "chargeback"))
-            self.projects[pid] = {"id": pid, "number": number, "name": pname, "labels": label_records(plabels),
-                                  "ancestry_numbers": ancestry, "ancestors": ancestors}
+            self.projects[pid] = {
+                "id": pid,
+                "number": number,
+                "name": pname,
+                "labels": label_records(plabels),
+                "ancestry_numbers": ancestry,
+                "ancestors": ancestors,
+            }
             self.project_team[pid] = team if team else "shared"
             self.project_account[pid] = acct
 
@@ -204,7 +233,9 @@ class Company:
         for i in range(n):
             # mostly the first name pattern, sometimes one of the alternatives
             pat = names[0] if (len(names) == 1 or rng.random() < 0.55) else rng.choice(names[1:])
-            name = pat.format(i=i + 1, n=rng.randrange(10**6, 10**7), p=people[i % len(people)] + ("" if i < len(people) else str(i)))
+            name = pat.format(
+                i=i + 1, n=rng.randrange(10**6, 10**7), p=people[i % len(people)] + ("" if i < len(people) else str(i))
+            )
             if n > 1 and "{" not in pattern and pattern:
                 # fixed names ("a|b"): one each, then numbered
                 name = names[i % len(names)] + ("" if i < len(names) else f"-{i}")
@@ -213,8 +244,9 @@ class Company:
             self._add_resource(rng, self.project_account[pid], pid, kind, team, phase, profile, duty, name=name)
 
     @staticmethod
-    def _global_name(kind: str, pid: str, number: str, region: str, zone: str, name: str | None, rid: str,
-                     gke: tuple | None) -> tuple[str | None, str, str | None]:
+    def _global_name(
+        kind: str, pid: str, number: str, region: str, zone: str, name: str | None, rid: str, gke: tuple | None
+    ) -> tuple[str | None, str, str | None]:
         """(resource name, zone, resource.global_name) of a resource; GKE nodes override name and zone."""
         if gke is not None:
             if kind == "gke_autopilot":
@@ -222,9 +254,10 @@ class Company:
                 return name, zone, f"//container.googleapis.com/projects/{pid}/locations/{region}/clusters/{name}"
             # nodes are shared by namespaces: same node -> same global_name
             node_i = gke[2] % 3 if kind == "gke_node_l4" else gke[2] % 2
-            name = f"gke-ml-shared-gke-usc-{'gpu-l4' if kind == 'gke_node_l4' else 'gpu-a100'}-pool-{hexid(kind, str(node_i), groups=2).lower().replace('-', '')}"
+            pool = "gpu-l4" if kind == "gke_node_l4" else "gpu-a100"
+            name = f"gke-ml-shared-gke-usc-{pool}-pool-{hexid(kind, str(node_i), groups=2).lower().replace('-', '')}"
             zone = region + "-a"
-            instance_id = int(hexid(name, groups=4).replace('-', ''), 16) % 10**19
+            instance_id = int(hexid(name, groups=4).replace("-", ""), 16) % 10**19
             return name, zone, f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/{instance_id}"
         if kind == "gke_cluster":
             gname = f"//container.googleapis.com/projects/{pid}/locations/{region}/clusters/{name}"
@@ -263,29 +296,92 @@ class Company:
         return {"location": region, "country": acct["country"], "region": region}
 
     @staticmethod
-    def _credit_rules(rng: random.Random, sku_key: str, svc_key: str, acct_i: int, region: str, cud: bool,
-                      contract_discount: bool, subscription: str | None, gke: tuple | None) -> list[tuple]:
+    def _credit_rules(
+        rng: random.Random,
+        sku_key: str,
+        svc_key: str,
+        acct_i: int,
+        region: str,
+        cud: bool,
+        contract_discount: bool,
+        subscription: str | None,
+        gke: tuple | None,
+    ) -> list[tuple]:
         """Credits a row of this SKU may get: (type, name, id, full_name, probability, low, high fraction)."""
         acct_id = ACCOUNTS[acct_i]["id"]
         rules = []
         if sku_key.startswith("gpu_") and cud and acct_i == 0 and gke is None:
-            rules.append(("COMMITTED_USAGE_DISCOUNT", "Committed use discount: GPU",
-                          "CommittedUsageDiscountGpu", f"GPU commitment in {region} for 1 year", 0.9, 0.37, 0.37))
+            rules.append(
+                (
+                    "COMMITTED_USAGE_DISCOUNT",
+                    "Committed use discount: GPU",
+                    "CommittedUsageDiscountGpu",
+                    f"GPU commitment in {region} for 1 year",
+                    0.9,
+                    0.37,
+                    0.37,
+                )
+            )
         if sku_key in ("a3_core", "a2_core", "g2_core") and cud and acct_i == 0:
-            rules.append(("COMMITTED_USAGE_DISCOUNT", "Committed use discount: CPU",
-                          "CommittedUsageDiscountCpu", f"CPU commitment in {region} for 1 year", 0.9, 0.37, 0.37))
+            rules.append(
+                (
+                    "COMMITTED_USAGE_DISCOUNT",
+                    "Committed use discount: CPU",
+                    "CommittedUsageDiscountCpu",
+                    f"CPU commitment in {region} for 1 year",
+                    0.9,
+                    0.37,
+                    0.37,
+                )
+            )
         if sku_key in ("n1_core", "n1_ram"):
-            rules.append(("SUSTAINED_USAGE_DISCOUNT", "Sustained Usage Discount", "SustainedUsageDiscount",
-                          "Sustained Usage Discount", 0.7, 0.1, 0.3))
+            rules.append(
+                (
+                    "SUSTAINED_USAGE_DISCOUNT",
+                    "Sustained Usage Discount",
+                    "SustainedUsageDiscount",
+                    "Sustained Usage Discount",
+                    0.7,
+                    0.1,
+                    0.3,
+                )
+            )
         if svc_key == "vertex" and rng.random() < 0.35:
-            rules.append(("PROMOTION", "Gemini and Vertex AI launch credit", "PROMO-" + hexid("promo", acct_id, groups=2),
-                          "Vertex AI startup program credit", 0.5, 0.05, 0.6))
+            rules.append(
+                (
+                    "PROMOTION",
+                    "Gemini and Vertex AI launch credit",
+                    "PROMO-" + hexid("promo", acct_id, groups=2),
+                    "Vertex AI startup program credit",
+                    0.5,
+                    0.05,
+                    0.6,
+                )
+            )
         if subscription and "core" in sku_key:
-            rules.append(("FEE_UTILIZATION_OFFSET", "Spend-based CUD fee utilization offset",
-                          "FeeUtilizationOffset", "Compute Flexible CUDs 1 Year fee offset", 0.8, 0.2, 0.28))
+            rules.append(
+                (
+                    "FEE_UTILIZATION_OFFSET",
+                    "Spend-based CUD fee utilization offset",
+                    "FeeUtilizationOffset",
+                    "Compute Flexible CUDs 1 Year fee offset",
+                    0.8,
+                    0.2,
+                    0.28,
+                )
+            )
         if contract_discount and svc_key in ("bq", "gcs", "dataflow", "logging"):
-            rules.append(("DISCOUNT", "Contractual discount", "ContractualDiscount-" + acct_id[:6],
-                          "Enterprise agreement discount", 1.0, 0.05, 0.05))
+            rules.append(
+                (
+                    "DISCOUNT",
+                    "Contractual discount",
+                    "ContractualDiscount-" + acct_id[:6],
+                    "Enterprise agreement discount",
+                    1.0,
+                    0.05,
+                    0.05,
+                )
+            )
         return rules
 
     def _add_resource(self, rng, acct_i, pid, kind, team, phase, profile, duty, name, gke=None) -> None:
@@ -317,9 +413,11 @@ class Company:
         machine = MACHINE_SPECS.get(kind)
         system_labels: list[tuple[str, str]] = []
         if machine is not None:
-            system_labels = [("compute.googleapis.com/machine_spec", machine[0]),
-                             ("compute.googleapis.com/cores", machine[1]),
-                             ("compute.googleapis.com/memory", machine[2])]
+            system_labels = [
+                ("compute.googleapis.com/machine_spec", machine[0]),
+                ("compute.googleapis.com/cores", machine[1]),
+                ("compute.googleapis.com/memory", machine[2]),
+            ]
         true_team = team if pid != NET_HOST else "shared"
         omit_empty = rng.random() < 0.12
         cud = rng.random() < 0.6
@@ -347,9 +445,15 @@ class Company:
             if svc_key == "vertex" and not sku_key.startswith("gem_") and rng.random() < 0.3:
                 price_discount = 0.1
             eff = round(list_price * (1.0 - price_discount), 9)
-            price = {"effective_price": _num_str(eff), "tier_start_amount": "0", "unit": pricing_unit,
-                     "pricing_unit_quantity": "1", "list_price": _num_str(list_price),
-                     "effective_price_default": _num_str(eff), "list_price_consumption_model": _num_str(list_price)}
+            price = {
+                "effective_price": _num_str(eff),
+                "tier_start_amount": "0",
+                "unit": pricing_unit,
+                "pricing_unit_quantity": "1",
+                "list_price": _num_str(list_price),
+                "effective_price_default": _num_str(eff),
+                "list_price_consumption_model": _num_str(list_price),
+            }
             # the row's constant fields, in the schema's column order
             static: dict[str, Any] = {
                 "billing_account_id": acct["id"],
@@ -394,13 +498,23 @@ class Company:
             t.hourly_amount = float(qty) * _USAGE_PER_QUANTITY_HOUR.get(unit_key, 1.0)
             t.effective_price = eff
             t.list_price = list_price
-            t.credits = self._credit_rules(rng, sku_key, svc_key, acct_i, region, cud, contract_discount,
-                                           subscription, gke)
+            t.credits = self._credit_rules(
+                rng, sku_key, svc_key, acct_i, region, cud, contract_discount, subscription, gke
+            )
             t.omit_empty = omit_empty
             t.team = true_team
             t.phase = phase
             t.project_id = pid
             self.templates.append(t)
-        self.resources.append(Resource(team=team, team_label_eligible=eligible, is_gke=gke is not None,
-                                       is_sandbox=pid == SANDBOX, templates=self.templates[first_template:],
-                                       labels=labels, tags=tags, omit_empty=omit_empty))
+        self.resources.append(
+            Resource(
+                team=team,
+                team_label_eligible=eligible,
+                is_gke=gke is not None,
+                is_sandbox=pid == SANDBOX,
+                templates=self.templates[first_template:],
+                labels=labels,
+                tags=tags,
+                omit_empty=omit_empty,
+            )
+        )

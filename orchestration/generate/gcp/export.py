@@ -125,14 +125,34 @@ def generate_gcp_export(
             n_usage = max(0, int(round(float(rows) * cum_weight / total_weight)) - produced)
             day_start_h = utc_midnight_us(d) // HOUR_US
             project_cost, day_templates = write_usage_rows(
-                rng, n_usage, day_start_h, max(first_hour, day_start_h), min(end_hour, day_start_h + 24),
-                templates, template_indexes, template_cum_weights, profile_cum_weights, timeline, output, parquet)
+                rng,
+                n_usage,
+                day_start_h,
+                max(first_hour, day_start_h),
+                min(end_hour, day_start_h + 24),
+                templates,
+                template_indexes,
+                template_cum_weights,
+                profile_cum_weights,
+                timeline,
+                output,
+                parquet,
+            )
             # overhead of the Pacific day with the same date (tax on this UTC day's usage)
             if start <= d < end:
                 next_day = d + timedelta(days=1)
-                write_daily_overhead(company, rng, timeline, output, parquet,
-                                     pacific_midnight_us(d) // HOUR_US, pacific_midnight_us(next_day) // HOUR_US,
-                                     project_cost, day_templates, is_month_end=next_day.day == 1 or next_day == end)
+                write_daily_overhead(
+                    company,
+                    rng,
+                    timeline,
+                    output,
+                    parquet,
+                    pacific_midnight_us(d) // HOUR_US,
+                    pacific_midnight_us(next_day) // HOUR_US,
+                    project_cost,
+                    day_templates,
+                    is_month_end=next_day.day == 1 or next_day == end,
+                )
             produced = output.rows
             # the rows of later days are all exported after this UTC day
             output.close_through(day_start_h // 24)
@@ -147,13 +167,21 @@ def generate_gcp_export(
 
     export_days = sorted(output.export_days)
     summary = GenerateSummary(
-        rows=output.rows, partial_rows=output.partial_rows, rows_written=output.rows + output.partial_rows,
-        files=output.files, extracts=tuple(sorted(output.extracts)), billing_accounts=tuple(a["id"] for a in ACCOUNTS),
-        usage_start=start.isoformat(), usage_end=(end - timedelta(days=1)).isoformat(),
+        rows=output.rows,
+        partial_rows=output.partial_rows,
+        rows_written=output.rows + output.partial_rows,
+        files=output.files,
+        extracts=tuple(sorted(output.extracts)),
+        billing_accounts=tuple(a["id"] for a in ACCOUNTS),
+        usage_start=start.isoformat(),
+        usage_end=(end - timedelta(days=1)).isoformat(),
         first_export_date=date_of_day_ordinal(export_days[0]).isoformat() if export_days else "",
         last_export_date=date_of_day_ordinal(export_days[-1]).isoformat() if export_days else "",
         invoice_months=tuple(sorted(set(month_list) | set(timeline.invoices))),
-        ground_truth=str(out_dir / "ground_truth"), format=fmt, seed=seed, untagged_share=round(untagged, 4),
+        ground_truth=str(out_dir / "ground_truth"),
+        format=fmt,
+        seed=seed,
+        untagged_share=round(untagged, 4),
     )
     (out_dir / "manifest.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary

@@ -9,7 +9,7 @@ fields, so the attribution can be graded by joining on the id. The hot loop of t
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ def _key_ts(v: Any) -> str:
         text = str(v).strip().removesuffix(" UTC").removesuffix("Z")
         v = datetime.fromisoformat(text.replace(" ", "T", 1))
     # No offset means UTC, as BigQuery writes it; another offset is converted, as the warehouse does.
-    v = v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+    v = v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
     return key_timestamp(epoch_us(v))
 
 
@@ -72,8 +72,16 @@ def line_item_id(row: dict) -> str:
 class GroundTruth:
     """ground_truth/part-NNNNN.parquet: true team and phase of every line item."""
 
-    COLS = ("line_item_id", "billing_account_id", "invoice_month", "currency", "cost", "credits_total",
-            "true_team", "true_phase")
+    COLS = (
+        "line_item_id",
+        "billing_account_id",
+        "invoice_month",
+        "currency",
+        "cost",
+        "credits_total",
+        "true_team",
+        "true_phase",
+    )
 
     def __init__(self, folder: Path, batch: int = 100_000):
         self.folder = folder
@@ -95,8 +103,9 @@ class GroundTruth:
             return
         rows = self.rows
         schema = pa.schema([(c, pa.float64() if c in ("cost", "credits_total") else pa.string()) for c in self.COLS])
-        table = pa.Table.from_arrays([pa.array([r[i] for r in rows], type=schema.field(i).type)
-                                      for i in range(len(self.COLS))], schema=schema)
+        table = pa.Table.from_arrays(
+            [pa.array([r[i] for r in rows], type=schema.field(i).type) for i in range(len(self.COLS))], schema=schema
+        )
         pq.write_table(table, self.folder / f"part-{self.part:05d}.parquet", compression="snappy")
         self.part += 1
         self.rows = []

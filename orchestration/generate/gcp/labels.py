@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 
 # value variants covered by seeds/team_aliases.csv after lower(trim()) and '_' -> '-'
 TEAM_VARIANTS = {
-    "foundation-models": ["Foundation Models", "foundation_models", " fm ", "fundation-models", "FM", "Foundation-Models"],
+    "foundation-models": [
+        "Foundation Models",
+        "foundation_models",
+        " fm ",
+        "fundation-models",
+        "FM",
+        "Foundation-Models",
+    ],
     "applied-ml": ["Applied ML", "applied_ml", "appliedml", "Applied-ML"],
     "inference-platform": ["inference", "Serving", "infernce-platform", "Inference_Platform"],
     "ml-platform": ["platform", "mlplatform", "ML-Platform", "ml_platform"],
@@ -44,9 +51,28 @@ TEAM_TYPOS = {
     "web-app": ["web-ap", "frontend"],
 }
 # key variants covered by seeds/tag_key_aliases.csv after lower(trim()) and '-'/' ' -> '_'
-TEAM_KEY_VARIANTS = ["Team", " team ", "TEAM", "owner-team", "Owner_Team", "Cost-Center", "cost center",
-                     "squad", "team-name", "owner"]
-PHASE_KEY_VARIANTS = ["workload_phase", "workload_phase", "phase", "phase", "ml-phase", "Workload-Phase", "ai_phase", "Phase"]
+TEAM_KEY_VARIANTS = [
+    "Team",
+    " team ",
+    "TEAM",
+    "owner-team",
+    "Owner_Team",
+    "Cost-Center",
+    "cost center",
+    "squad",
+    "team-name",
+    "owner",
+]
+PHASE_KEY_VARIANTS = [
+    "workload_phase",
+    "workload_phase",
+    "phase",
+    "phase",
+    "ml-phase",
+    "Workload-Phase",
+    "ai_phase",
+    "Phase",
+]
 PHASE_VARIANTS = {
     "training": ["training", "train", "pretraining", "Training", "pre_training"],
     "fine_tuning": ["fine_tuning", "finetune", "sft", "Fine_Tuning", "finetuning"],
@@ -56,8 +82,12 @@ PHASE_VARIANTS = {
     "non_ai": ["none", "non_ai"],
 }
 PHASE_TYPOS = {
-    "training": ["model-training"], "fine_tuning": ["lora"], "inference": ["prod-serving"],
-    "experimentation": ["eval"], "data_preparation": ["feature-eng"], "non_ai": ["n/a"],
+    "training": ["model-training"],
+    "fine_tuning": ["lora"],
+    "inference": ["prod-serving"],
+    "experimentation": ["eval"],
+    "data_preparation": ["feature-eng"],
+    "non_ai": ["n/a"],
 }
 
 # Label and tag keys that name a team in the demo configuration (seeds/tag_key_aliases.csv and
@@ -69,7 +99,8 @@ def is_team_key(key: str) -> bool:
     """Whether a label or tag key names a team in the demo configuration."""
     normalised = re.sub(r"[\s\-]+", "_", key.strip().lower())
     return normalised in _TEAM_KEYS or (
-        normalised.startswith("k8s_label/") and normalised.removeprefix("k8s_label/") in _TEAM_KEYS)
+        normalised.startswith("k8s_label/") and normalised.removeprefix("k8s_label/") in _TEAM_KEYS
+    )
 
 
 def project_env(project: dict[str, Any]) -> str:
@@ -101,8 +132,11 @@ def resource_labels(rng: random.Random, project: dict[str, Any], phase: str, nam
         labels.append(("env", project_env(project)))
     if phase in AI_PHASES and rng.random() < 0.5:
         pk = rng.choice(PHASE_KEY_VARIANTS)
-        pv = rng.choice(PHASE_TYPOS[phase]) if rng.random() < 0.08 else (
-            phase if rng.random() < 0.5 else rng.choice(PHASE_VARIANTS[phase]))
+        pv = (
+            rng.choice(PHASE_TYPOS[phase])
+            if rng.random() < 0.08
+            else (phase if rng.random() < 0.5 else rng.choice(PHASE_VARIANTS[phase]))
+        )
         labels.append((pk, pv))
     elif phase not in AI_PHASES and rng.random() < 0.1:
         labels.append(("workload_phase", rng.choice(PHASE_VARIANTS["non_ai"])))
@@ -149,8 +183,9 @@ def assign_team_labels(resources: list[Resource], rng: random.Random) -> None:
     style_of: dict[int, str] = {}
     # small budgets first (typo values 3 %, tag only 5 %), filled with resources that fit;
     # prefer resources with a high cost per row, so the row share stays near the cost share
-    by_density = sorted(range(len(eligible)), key=lambda j: -cost(eligible[j].templates) / sum(
-        t.weight for t in eligible[j].templates))
+    by_density = sorted(
+        range(len(eligible)), key=lambda j: -cost(eligible[j].templates) / sum(t.weight for t in eligible[j].templates)
+    )
     for style, budget in ((_TEAM_TYPO, 0.03), (_TEAM_TAG_ONLY, 0.05)):
         used = 0.0
         for i in by_density:

@@ -29,9 +29,18 @@ ADJ_TYPES = [
 ]
 
 
-def write_daily_overhead(company: Company, rng: random.Random, timeline: Timeline, output: ExportOutput,
-                         parquet: bool, p_lo_h: int, p_hi_h: int, project_cost: dict[str, float],
-                         day_templates: list[int], is_month_end: bool) -> None:
+def write_daily_overhead(
+    company: Company,
+    rng: random.Random,
+    timeline: Timeline,
+    output: ExportOutput,
+    parquet: bool,
+    p_lo_h: int,
+    p_hi_h: int,
+    project_cost: dict[str, float],
+    day_templates: list[int],
+    is_month_end: bool,
+) -> None:
     """The non-usage rows of one Pacific day (usage hours p_lo_h <= h < p_hi_h): tax per project,
     support and tax on support, now and then an adjustment, and a rounding error at month end.
 
@@ -43,8 +52,17 @@ def write_daily_overhead(company: Company, rng: random.Random, timeline: Timelin
     invoice_service = {"id": SERVICES["invoice"][0], "description": "Invoice"}
     tax_sku = {"id": hexid("invoice", "Tax"), "description": "Tax"}
 
-    def write(acct_i: int, bi: int, static: dict, parquet_static: dict | None, fields: dict, lo_h: int, hi_h: int,
-              team: str, phase: str) -> None:
+    def write(
+        acct_i: int,
+        bi: int,
+        static: dict,
+        parquet_static: dict | None,
+        fields: dict,
+        lo_h: int,
+        hi_h: int,
+        team: str,
+        phase: str,
+    ) -> None:
         row = dict(static)
         row.update(fields)
         if parquet:
@@ -55,9 +73,22 @@ def write_daily_overhead(company: Company, rng: random.Random, timeline: Timelin
             item["export_time"] = utc_datetime(timeline.batch_us[bi])
         else:
             item = bigquery_json(row) + b"\n"
-        output.emit(acct_i, timeline.batch_day[bi], timeline.batch_us[bi], item,
-                    (line_item_id(row), row["billing_account_id"], fields["invoice"]["month"], row["currency"],
-                     fields["cost"], 0.0, team, phase))
+        output.emit(
+            acct_i,
+            timeline.batch_day[bi],
+            timeline.batch_us[bi],
+            item,
+            (
+                line_item_id(row),
+                row["billing_account_id"],
+                fields["invoice"]["month"],
+                row["currency"],
+                fields["cost"],
+                0.0,
+                team,
+                phase,
+            ),
+        )
 
     # ---- tax per project, on the usage cost of the day
     account_cost = [0.0 for _ in ACCOUNTS]
@@ -71,13 +102,28 @@ def write_daily_overhead(company: Company, rng: random.Random, timeline: Timelin
         cost = round(base * rate, 6) + 0.0
         bi = timeline.first_batch_at(end_us + int((2 + 3 * rng.random()) * HOUR_US))
         acct = ACCOUNTS[acct_i]
-        static = {"billing_account_id": acct["id"], "service": invoice_service, "sku": tax_sku,
-                  "project": company.projects[pid], "labels": [], "system_labels": [], "tags": [],
-                  "currency": acct["currency"]}
-        fields = {"usage_start_time": start_ts, "usage_end_time": end_ts, "export_time": timeline.export_ts(bi),
-                  "cost": cost, "currency_conversion_rate": conversion_rate(acct_i, month), "credits": [],
-                  "invoice": timeline.invoice(month), "cost_type": "tax", "cost_at_list": cost,
-                  "usage": {"amount": 0.0, "unit": "", "amount_in_pricing_units": 0.0, "pricing_unit": ""}}
+        static = {
+            "billing_account_id": acct["id"],
+            "service": invoice_service,
+            "sku": tax_sku,
+            "project": company.projects[pid],
+            "labels": [],
+            "system_labels": [],
+            "tags": [],
+            "currency": acct["currency"],
+        }
+        fields = {
+            "usage_start_time": start_ts,
+            "usage_end_time": end_ts,
+            "export_time": timeline.export_ts(bi),
+            "cost": cost,
+            "currency_conversion_rate": conversion_rate(acct_i, month),
+            "credits": [],
+            "invoice": timeline.invoice(month),
+            "cost_type": "tax",
+            "cost_at_list": cost,
+            "usage": {"amount": 0.0, "unit": "", "amount_in_pricing_units": 0.0, "pricing_unit": ""},
+        }
         write(acct_i, bi, static, static, fields, p_lo_h, p_hi_h, company.project_team[pid], "non_ai")
 
     # ---- support (account level, 3 % of usage with a minimum fee) and tax on support
@@ -93,15 +139,29 @@ def write_daily_overhead(company: Company, rng: random.Random, timeline: Timelin
                 continue
             bi = timeline.first_batch_at(end_us + int((3 + 4 * rng.random()) * HOUR_US))
             is_fee = cost_type == "regular"
-            static = {"billing_account_id": acct["id"], "service": support_service if is_fee else invoice_service,
-                      "sku": support_sku if is_fee else tax_sku, "labels": [], "system_labels": [],
-                      "credits": [], "currency": acct["currency"], "consumption_model": CONSUMPTION_MODEL}
+            static = {
+                "billing_account_id": acct["id"],
+                "service": support_service if is_fee else invoice_service,
+                "sku": support_sku if is_fee else tax_sku,
+                "labels": [],
+                "system_labels": [],
+                "credits": [],
+                "currency": acct["currency"],
+                "consumption_model": CONSUMPTION_MODEL,
+            }
             if is_fee:
                 static["transaction_type"] = "GOOGLE"
                 static["seller_name"] = "Google"
-            fields = {"usage_start_time": start_ts, "usage_end_time": end_ts, "export_time": timeline.export_ts(bi),
-                      "cost": cost, "currency_conversion_rate": conversion_rate(acct_i, month),
-                      "invoice": timeline.invoice(month), "cost_type": cost_type, "cost_at_list": cost}
+            fields = {
+                "usage_start_time": start_ts,
+                "usage_end_time": end_ts,
+                "export_time": timeline.export_ts(bi),
+                "cost": cost,
+                "currency_conversion_rate": conversion_rate(acct_i, month),
+                "invoice": timeline.invoice(month),
+                "cost_type": cost_type,
+                "cost_at_list": cost,
+            }
             write(acct_i, bi, static, static, fields, p_lo_h, p_hi_h, "shared", "non_ai")
 
     # ---- adjustments: a few per week, on a line used today, exported 1-3 days later
@@ -132,15 +192,24 @@ def write_daily_overhead(company: Company, rng: random.Random, timeline: Timelin
                 parquet_static = dict(t.parquet_static)
                 parquet_static.pop("transaction_type", None)
             acct_i = t.account_index
-            fields = {"usage_start_time": timeline.hour_ts[h], "usage_end_time": timeline.hour_ts[h + 1],
-                      "export_time": timeline.export_ts(bi), "cost": cost,
-                      "currency_conversion_rate": conversion_rate(acct_i, adj_month),
-                      "usage": {"amount": amount, "unit": t.usage_unit,
-                                "amount_in_pricing_units": amount / t.units_per_pricing_unit,
-                                "pricing_unit": t.pricing_unit},
-                      "credits": [], "invoice": timeline.invoice(adj_month), "cost_type": "adjustment",
-                      "adjustment_info": {"id": adj_id, "description": adj_desc, "mode": adj_mode, "type": adj_type},
-                      "cost_at_list": cost}
+            fields = {
+                "usage_start_time": timeline.hour_ts[h],
+                "usage_end_time": timeline.hour_ts[h + 1],
+                "export_time": timeline.export_ts(bi),
+                "cost": cost,
+                "currency_conversion_rate": conversion_rate(acct_i, adj_month),
+                "usage": {
+                    "amount": amount,
+                    "unit": t.usage_unit,
+                    "amount_in_pricing_units": amount / t.units_per_pricing_unit,
+                    "pricing_unit": t.pricing_unit,
+                },
+                "credits": [],
+                "invoice": timeline.invoice(adj_month),
+                "cost_type": "adjustment",
+                "adjustment_info": {"id": adj_id, "description": adj_desc, "mode": adj_mode, "type": adj_type},
+                "cost_at_list": cost,
+            }
             write(acct_i, bi, static, parquet_static, fields, h, h + 1, t.team, t.phase)
 
     # ---- rounding error at month end, account level
@@ -150,10 +219,21 @@ def write_daily_overhead(company: Company, rng: random.Random, timeline: Timelin
             if cost == 0.0:
                 cost = 0.000001
             bi = timeline.first_batch_at(end_us + int(5 * HOUR_US))
-            static = {"billing_account_id": acct["id"], "service": invoice_service,
-                      "sku": {"id": hexid("invoice", "Rounding error"), "description": "Rounding error"},
-                      "labels": [], "currency": acct["currency"]}
-            fields = {"usage_start_time": start_ts, "usage_end_time": end_ts, "export_time": timeline.export_ts(bi),
-                      "cost": cost, "currency_conversion_rate": conversion_rate(acct_i, month),
-                      "invoice": timeline.invoice(month), "cost_type": "rounding_error", "cost_at_list": cost}
+            static = {
+                "billing_account_id": acct["id"],
+                "service": invoice_service,
+                "sku": {"id": hexid("invoice", "Rounding error"), "description": "Rounding error"},
+                "labels": [],
+                "currency": acct["currency"],
+            }
+            fields = {
+                "usage_start_time": start_ts,
+                "usage_end_time": end_ts,
+                "export_time": timeline.export_ts(bi),
+                "cost": cost,
+                "currency_conversion_rate": conversion_rate(acct_i, month),
+                "invoice": timeline.invoice(month),
+                "cost_type": "rounding_error",
+                "cost_at_list": cost,
+            }
             write(acct_i, bi, static, static, fields, p_lo_h, p_hi_h, "shared", "non_ai")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 
@@ -53,8 +53,8 @@ def _pacific_offset_h(us: int) -> int:
     t = utc_datetime(us)
     y = t.year
     # DST: 02:00 PST on the 2nd Sunday of March (10:00 UTC) to 02:00 PDT on the 1st Sunday of November (09:00 UTC)
-    start = datetime.combine(_nth_sunday(y, 3, 2), datetime.min.time(), timezone.utc) + timedelta(hours=10)
-    end = datetime.combine(_nth_sunday(y, 11, 1), datetime.min.time(), timezone.utc) + timedelta(hours=9)
+    start = datetime.combine(_nth_sunday(y, 3, 2), datetime.min.time(), UTC) + timedelta(hours=10)
+    end = datetime.combine(_nth_sunday(y, 11, 1), datetime.min.time(), UTC) + timedelta(hours=9)
     return -7 if start <= t < end else -8
 
 
@@ -65,7 +65,7 @@ def pacific_time(us: int) -> datetime:
 
 def utc_midnight_us(d: date) -> int:
     """UTC midnight of `d`, in microseconds since the epoch."""
-    return epoch_us(datetime.combine(d, datetime.min.time(), timezone.utc))
+    return epoch_us(datetime.combine(d, datetime.min.time(), UTC))
 
 
 def pacific_midnight_us(d: date) -> int:
@@ -122,9 +122,12 @@ def export_batches(seed: int, first_day: date, last_day: date) -> list[int]:
         base = utc_midnight_us(d)
         for h in range(24):
             r = batch_rng.random()
-            micros = batch_rng.randrange(1_000_000) if r < 0.85 else (batch_rng.randrange(1000) * 1000 if r < 0.97 else 0)
-            batch_us.append(base + h * HOUR_US + batch_rng.randrange(60) * 60_000_000
-                            + batch_rng.randrange(60) * 1_000_000 + micros)
+            micros = (
+                batch_rng.randrange(1_000_000) if r < 0.85 else (batch_rng.randrange(1000) * 1000 if r < 0.97 else 0)
+            )
+            batch_us.append(
+                base + h * HOUR_US + batch_rng.randrange(60) * 60_000_000 + batch_rng.randrange(60) * 1_000_000 + micros
+            )
         d += timedelta(days=1)
     batch_us.sort()
     return batch_us

@@ -27,10 +27,20 @@ from orchestration.generate.gcp.timeline import (
 from orchestration.generate.gcp.writers import ExportOutput
 
 
-def write_usage_rows(rng: random.Random, n_rows: int, day_start_h: int, lo_h: int, hi_h: int,
-                     templates: list[LineTemplate], template_indexes: list[int], template_cum_weights: list[float],
-                     profile_cum_weights: dict[str, list[float]], timeline: Timeline, output: ExportOutput,
-                     parquet: bool) -> tuple[dict[str, float], list[int]]:
+def write_usage_rows(
+    rng: random.Random,
+    n_rows: int,
+    day_start_h: int,
+    lo_h: int,
+    hi_h: int,
+    templates: list[LineTemplate],
+    template_indexes: list[int],
+    template_cum_weights: list[float],
+    profile_cum_weights: dict[str, list[float]],
+    timeline: Timeline,
+    output: ExportOutput,
+    parquet: bool,
+) -> tuple[dict[str, float], list[int]]:
     """Write the hourly usage rows of one UTC day (usage hours lo_h <= h < hi_h).
 
     Returns the cost per project (for the tax rows) and up to 2000 indexes of templates used
@@ -114,12 +124,22 @@ def write_usage_rows(rng: random.Random, n_rows: int, day_start_h: int, lo_h: in
         acct_i = t.account_index
         # the per-row fields; the constant ones are in t.static / t.json_prefix
         fields = {
-            "usage_start_time": hour_ts[h], "usage_end_time": hour_ts[h + 1], "export_time": ts,
-            "cost": cost, "currency_conversion_rate": 1.0 if acct_i == 0 else conversion_rate(acct_i, month),
-            "usage": {"amount": amount, "unit": t.usage_unit, "amount_in_pricing_units": pricing_amount,
-                      "pricing_unit": t.pricing_unit},
-            "invoice": invoices.get(month) or invoice(month), "cost_type": "regular", "cost_at_list": cost_at_list,
-            "cost_at_effective_price_default": cost, "cost_at_list_consumption_model": cost_at_list,
+            "usage_start_time": hour_ts[h],
+            "usage_end_time": hour_ts[h + 1],
+            "export_time": ts,
+            "cost": cost,
+            "currency_conversion_rate": 1.0 if acct_i == 0 else conversion_rate(acct_i, month),
+            "usage": {
+                "amount": amount,
+                "unit": t.usage_unit,
+                "amount_in_pricing_units": pricing_amount,
+                "pricing_unit": t.pricing_unit,
+            },
+            "invoice": invoices.get(month) or invoice(month),
+            "cost_type": "regular",
+            "cost_at_list": cost_at_list,
+            "cost_at_effective_price_default": cost,
+            "cost_at_list_consumption_model": cost_at_list,
         }
         # ---- credits (their fractions of the cost stay below 95 % in total)
         credits_total = 0.0
@@ -159,7 +179,9 @@ def write_usage_rows(rng: random.Random, n_rows: int, day_start_h: int, lo_h: in
             output.partial_writer(acct_i).add(item)
             output.partial_rows += 1
         # line_item_id computed directly from its parts (== line_item_id() of the row)
-        line_id = md5(f"{t.key_prefix}{hour_pair_key[h]}{batch_key[bi]}|regular||{cost:.9f}|{amount:.9f}".encode()).hexdigest()
+        line_id = md5(
+            f"{t.key_prefix}{hour_pair_key[h]}{batch_key[bi]}|regular||{cost:.9f}|{amount:.9f}".encode()
+        ).hexdigest()
         gt_rows.append((line_id, t.account_id, month, t.currency, cost, credits_total, t.team, t.phase))
         if len(gt_rows) >= ground_truth.batch:
             ground_truth.flush()

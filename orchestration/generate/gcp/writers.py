@@ -56,8 +56,14 @@ def to_parquet_static(static: dict[str, Any]) -> dict[str, Any]:
     d = dict(static)
     if "price" in d:
         p = dict(d["price"])
-        for k in ("effective_price", "tier_start_amount", "pricing_unit_quantity", "list_price",
-                  "effective_price_default", "list_price_consumption_model"):
+        for k in (
+            "effective_price",
+            "tier_start_amount",
+            "pricing_unit_quantity",
+            "list_price",
+            "effective_price_default",
+            "list_price_consumption_model",
+        ):
             if k in p:
                 p[k] = Decimal(p[k])
         d["price"] = p
@@ -122,8 +128,10 @@ class _ExtractWriter:
         st = self._state
 
         if self.fmt == "json":
+
             def op() -> None:
-                st["fh"] = open(path, "wb")
+                # Closed by the shard's close operation, run later on the same writer thread.
+                st["fh"] = open(path, "wb")  # noqa: SIM115
                 st["z"] = zlib.compressobj(1, zlib.DEFLATED, 31)
         else:
             schema = self.schema
@@ -132,6 +140,7 @@ class _ExtractWriter:
                 import pyarrow.parquet as pq
 
                 st["pw"] = pq.ParquetWriter(path, schema, compression="snappy")
+
         self.pipe.submit(op)
 
     def _flush(self) -> None:
@@ -140,6 +149,7 @@ class _ExtractWriter:
         buf, self.buf = self.buf, []
         st = self._state
         if self.fmt == "json":
+
             def op() -> None:
                 st["fh"].write(st["z"].compress(b"".join(buf)))
         else:
@@ -149,18 +159,22 @@ class _ExtractWriter:
 
             def op() -> None:
                 st["pw"].write_table(table, row_group_size=table.num_rows)
+
         self.pipe.submit(op)
 
     def _close_shard(self) -> None:
         self._flush()
         st = self._state
         if self.fmt == "json":
+
             def op() -> None:
                 st["fh"].write(st["z"].flush())
                 st["fh"].close()
         else:
+
             def op() -> None:
                 st["pw"].close()
+
         self.pipe.submit(op)
         self._state = {}
 
@@ -201,8 +215,10 @@ class ExportOutput:
         # partial extracts: one export day per account, mid-window, cut in the early afternoon
         mid = start + timedelta(days=n_days // 2)
         self.partial_day = {a: (mid + timedelta(days=a)) for a in range(len(ACCOUNTS))}
-        self.partial_cut = {a: utc_midnight_us(self.partial_day[a]) + (13 * 3600 + 47 * 60 + 9 + 600 * a) * 1_000_000
-                            for a in range(len(ACCOUNTS))}
+        self.partial_cut = {
+            a: utc_midnight_us(self.partial_day[a]) + (13 * 3600 + 47 * 60 + 9 + 600 * a) * 1_000_000
+            for a in range(len(ACCOUNTS))
+        }
         self.partial_day_ordinal = {a: utc_midnight_us(self.partial_day[a]) // DAY_US for a in range(len(ACCOUNTS))}
 
     def _new_writer(self, rel: str) -> _ExtractWriter:
@@ -215,8 +231,10 @@ class ExportOutput:
         if w is None:
             d = date_of_day_ordinal(day_ordinal)
             extracted = d + timedelta(days=1)
-            rel = (f"{self.table_dirs[acct_i]}/export_date={d.isoformat()}/"
-                   f"extract={extracted.strftime('%Y%m%d')}T{ACCOUNTS[acct_i]['extract_hms']}Z")
+            rel = (
+                f"{self.table_dirs[acct_i]}/export_date={d.isoformat()}/"
+                f"extract={extracted.strftime('%Y%m%d')}T{ACCOUNTS[acct_i]['extract_hms']}Z"
+            )
             w = self.writers[(acct_i, day_ordinal)] = self._new_writer(rel)
             self.export_days.add(day_ordinal)
         return w
