@@ -14,7 +14,7 @@ SEED ?= 42
 # Break tag coverage on purpose (share of usage cost left untagged): make demo UNTAGGED=0.4
 UNTAGGED ?= 0
 
-.PHONY: install demo test test-bigquery lock benchmark dev clean
+.PHONY: install demo test lint format test-bigquery lock benchmark dev clean
 
 install: $(STAMP)
 
@@ -29,8 +29,21 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/chargeback demo --rows $(ROWS) --seed $(SEED) --untagged-share $(UNTAGGED)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+# Ruff on the Python; SQLFluff (dbt templater, .sqlfluff) on the models and singular tests. dbt
+# renders them against a scratch DuckDB file, never the warehouse.
+SQLFLUFF_ENV := CHARGEBACK_DBT_TARGET=duckdb CHARGEBACK_DUCKDB_PATH=$(CURDIR)/$(VENV)/sqlfluff.duckdb
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint models tests/dbt
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(SQLFLUFF_ENV) $(BIN)/sqlfluff fix models tests/dbt
 
 $(EMULATOR_STAMP): $(EMULATOR_LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 is required, found {sys.version}"'

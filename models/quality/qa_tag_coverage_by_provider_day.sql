@@ -39,12 +39,12 @@ shares as (
         case
             when effective_cost - shared_allocated_cost > 0
                 then cast(tag_attributed_cost as {{ ratio_type() }})
-                / cast(effective_cost - shared_allocated_cost as {{ ratio_type() }})
+                    / cast(effective_cost - shared_allocated_cost as {{ ratio_type() }})
         end as tag_coverage,
         case
             when effective_cost - shared_allocated_cost > 0
                 then cast(tag_attributed_cost + rule_attributed_cost as {{ ratio_type() }})
-                / cast(effective_cost - shared_allocated_cost as {{ ratio_type() }})
+                    / cast(effective_cost - shared_allocated_cost as {{ ratio_type() }})
         end as attributed_coverage,
         case
             when effective_cost > 0

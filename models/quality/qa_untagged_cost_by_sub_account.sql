@@ -19,7 +19,9 @@ untagged as (
         coalesce(sub_account_id, '(no project)') as sub_account_id,
         service_name,
         sum(effective_cost) as untagged_cost,
-        sum(case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end) as unallocated_cost,
+        sum(
+            case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end
+        ) as unallocated_cost,
         cast(sum(line_item_count) as {{ dbt.type_bigint() }}) as line_item_count
     from cost_groups
     where allocation_method not like 'tag:%'
@@ -32,7 +34,7 @@ final as (
 
     select
         row_number() over (
-            order by untagged_cost desc, provider_name, sub_account_id, service_name
+            order by untagged_cost desc, provider_name asc, sub_account_id asc, service_name asc
         ) as untagged_cost_rank,
         *
     from untagged

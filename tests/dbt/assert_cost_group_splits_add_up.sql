@@ -35,9 +35,13 @@ split_rows as (
         cost_group_key,
         share_before,
         share_through,
-        lag(share_through) over (partition by cost_group_key order by share_before, share_through) as previous_share_through,
+        lag(share_through) over (
+            partition by cost_group_key order by share_before, share_through
+        ) as previous_share_through,
         row_number() over (partition by cost_group_key order by share_before, share_through) as recipient_number,
-        row_number() over (partition by cost_group_key order by share_before desc, share_through desc) as recipients_after
+        row_number() over (
+            partition by cost_group_key order by share_before desc, share_through desc
+        ) as recipients_after
     from {{ ref('int_cost_groups_allocated') }}
     where shared_pool_id is not null
 

@@ -80,7 +80,11 @@ period_costs as (
 
 signatures as (
 
-    select distinct team, sub_account_key, service_key, sku_key
+    select distinct
+        team,
+        sub_account_key,
+        service_key,
+        sku_key
     from period_costs
 
 ),
@@ -102,16 +106,23 @@ signature_pool_candidates as (
     from signatures
     inner join pools
         on (pools.team is null or signatures.team = pools.team)
-        and (pools.sub_account_pattern = '' or lower(signatures.sub_account_key) like pools.sub_account_pattern)
-        and (pools.service_pattern = '' or lower(signatures.service_key) like pools.service_pattern)
-        and (pools.sku_pattern = '' or lower(signatures.sku_key) like pools.sku_pattern)
+            and (pools.sub_account_pattern = '' or lower(signatures.sub_account_key) like pools.sub_account_pattern)
+            and (pools.service_pattern = '' or lower(signatures.service_key) like pools.service_pattern)
+            and (pools.sku_pattern = '' or lower(signatures.sku_key) like pools.sku_pattern)
 
 ),
 
 -- First matching pool wins.
 signature_pools as (
 
-    select team, sub_account_key, service_key, sku_key, pool_id, method, basis_period
+    select
+        team,
+        sub_account_key,
+        service_key,
+        sku_key,
+        pool_id,
+        method,
+        basis_period
     from signature_pool_candidates
     where pool_rank = 1
 
@@ -127,9 +138,9 @@ period_costs_pooled as (
     from period_costs
     left join signature_pools
         on period_costs.team = signature_pools.team
-        and period_costs.sub_account_key = signature_pools.sub_account_key
-        and period_costs.service_key = signature_pools.service_key
-        and period_costs.sku_key = signature_pools.sku_key
+            and period_costs.sub_account_key = signature_pools.sub_account_key
+            and period_costs.service_key = signature_pools.service_key
+            and period_costs.sku_key = signature_pools.sku_key
 
 ),
 
@@ -253,10 +264,10 @@ proportional_weights as (
     from period_recipients
     inner join direct_costs
         on period_recipients.basis_period = direct_costs.basis_period
-        and period_recipients.billing_account_id = direct_costs.billing_account_id
-        and period_recipients.billing_currency = direct_costs.billing_currency
-        and period_recipients.period_start = direct_costs.period_start
-        and period_recipients.team = direct_costs.team
+            and period_recipients.billing_account_id = direct_costs.billing_account_id
+            and period_recipients.billing_currency = direct_costs.billing_currency
+            and period_recipients.period_start = direct_costs.period_start
+            and period_recipients.team = direct_costs.team
     where period_recipients.method = 'proportional'
         and direct_costs.direct_cost > 0
 
@@ -264,7 +275,11 @@ proportional_weights as (
 
 proportional_periods_with_cost as (
 
-    select distinct pool_id, billing_account_id, billing_currency, period_start
+    select distinct
+        pool_id,
+        billing_account_id,
+        billing_currency,
+        period_start
     from proportional_weights
 
 ),
@@ -282,9 +297,9 @@ even_weights as (
     from period_recipients
     left join proportional_periods_with_cost
         on period_recipients.pool_id = proportional_periods_with_cost.pool_id
-        and period_recipients.billing_account_id = proportional_periods_with_cost.billing_account_id
-        and period_recipients.billing_currency = proportional_periods_with_cost.billing_currency
-        and period_recipients.period_start = proportional_periods_with_cost.period_start
+            and period_recipients.billing_account_id = proportional_periods_with_cost.billing_account_id
+            and period_recipients.billing_currency = proportional_periods_with_cost.billing_currency
+            and period_recipients.period_start = proportional_periods_with_cost.period_start
     where period_recipients.method = 'even'
         or (period_recipients.method = 'proportional' and proportional_periods_with_cost.pool_id is null)
 
@@ -319,10 +334,10 @@ recipient_weights as (
 recipient_cumulative_weights as (
 
     select
-        recipient_weights.*,
+        *,
         sum(weight) over (
             partition by pool_id, billing_account_id, billing_currency, period_start
-            order by weight desc, team
+            order by weight desc, team asc
             rows between unbounded preceding and current row
         ) as weight_through,
         sum(weight) over (partition by pool_id, billing_account_id, billing_currency, period_start) as total_weight
@@ -378,24 +393,26 @@ final as (
         recipient_shares.share_before,
         recipient_shares.share_through,
         {%- for column in money_columns %}
-        {{ split_money_if_shared('cost_groups.' ~ column, 'recipient_shares.share_before', 'recipient_shares.share_through') }} as {{ column }},
+        {{ split_money_if_shared(
+            'cost_groups.' ~ column, 'recipient_shares.share_before', 'recipient_shares.share_through'
+        ) }} as {{ column }},
         {%- endfor %}
         cost_groups.line_item_count
 
     from cost_groups
     left join signature_pools
         on cost_groups.team = signature_pools.team
-        and coalesce(cost_groups.sub_account_id, '') = signature_pools.sub_account_key
-        and coalesce(cost_groups.service_name, '') = signature_pools.service_key
-        and coalesce(cost_groups.charge_description, '') = signature_pools.sku_key
+            and coalesce(cost_groups.sub_account_id, '') = signature_pools.sub_account_key
+            and coalesce(cost_groups.service_name, '') = signature_pools.service_key
+            and coalesce(cost_groups.charge_description, '') = signature_pools.sku_key
     left join recipient_shares
         on signature_pools.pool_id = recipient_shares.pool_id
-        and cost_groups.billing_account_id = recipient_shares.billing_account_id
-        and cost_groups.billing_currency = recipient_shares.billing_currency
-        and case
-            when signature_pools.basis_period = 'day' then cost_groups.charge_date
-            else cost_groups.billing_period_start
-        end = recipient_shares.period_start
+            and cost_groups.billing_account_id = recipient_shares.billing_account_id
+            and cost_groups.billing_currency = recipient_shares.billing_currency
+            and case
+                when signature_pools.basis_period = 'day' then cost_groups.charge_date
+                else cost_groups.billing_period_start
+            end = recipient_shares.period_start
 
 )
 

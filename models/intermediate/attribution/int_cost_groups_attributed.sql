@@ -96,21 +96,21 @@ resolved as (
         on {{ label_set_key('cost_groups.resource_tags') }} = tag_values.tag_set_key
     left join ancestor_teams
         on coalesce(cost_groups.sub_account_id, '') = ancestor_teams.sub_account_id
-        and coalesce(cost_groups.project_ancestry_numbers, '') = ancestor_teams.ancestry_numbers
+            and coalesce(cost_groups.project_ancestry_numbers, '') = ancestor_teams.ancestry_numbers
     left join virtual_tag_matches
         on cost_groups.provider_name = virtual_tag_matches.provider_name
-        and coalesce(cost_groups.billing_account_id, '') = virtual_tag_matches.billing_account_id
-        and coalesce(cost_groups.sub_account_id, '') = virtual_tag_matches.sub_account_id
-        and coalesce(cost_groups.service_name, '') = virtual_tag_matches.service_name
-        and coalesce(cost_groups.charge_description, '') = virtual_tag_matches.charge_description
-        and coalesce(cost_groups.resource_name, '') = virtual_tag_matches.resource_name
-        and {{ label_set_key('cost_groups.resource_labels') }} = virtual_tag_matches.label_set_key
-        and coalesce(cost_groups.charge_date, cost_groups.billing_period_start) >= virtual_tag_matches.valid_from
-        and coalesce(cost_groups.charge_date, cost_groups.billing_period_start) < virtual_tag_matches.valid_to
+            and coalesce(cost_groups.billing_account_id, '') = virtual_tag_matches.billing_account_id
+            and coalesce(cost_groups.sub_account_id, '') = virtual_tag_matches.sub_account_id
+            and coalesce(cost_groups.service_name, '') = virtual_tag_matches.service_name
+            and coalesce(cost_groups.charge_description, '') = virtual_tag_matches.charge_description
+            and coalesce(cost_groups.resource_name, '') = virtual_tag_matches.resource_name
+            and {{ label_set_key('cost_groups.resource_labels') }} = virtual_tag_matches.label_set_key
+            and coalesce(cost_groups.charge_date, cost_groups.billing_period_start) >= virtual_tag_matches.valid_from
+            and coalesce(cost_groups.charge_date, cost_groups.billing_period_start) < virtual_tag_matches.valid_to
     left join phase_rule_matches
         on coalesce(cost_groups.service_name, '') = phase_rule_matches.service_name
-        and coalesce(cost_groups.charge_description, '') = phase_rule_matches.charge_description
-        and coalesce(cost_groups.resource_name, '') = phase_rule_matches.resource_name
+            and coalesce(cost_groups.charge_description, '') = phase_rule_matches.charge_description
+            and coalesce(cost_groups.resource_name, '') = phase_rule_matches.resource_name
 
 ),
 
@@ -143,13 +143,13 @@ final as (
 
         case
             when coalesce(
-                resource_label_team, resource_tag_team, inherited_tag_team, kubernetes_label_team,
-                project_label_team, ancestor_team, virtual_tag_team
-            ) is not null then null
+                    resource_label_team, resource_tag_team, inherited_tag_team, kubernetes_label_team,
+                    project_label_team, ancestor_team, virtual_tag_team
+                ) is not null then null
             when coalesce(
-                resource_label_value, resource_tag_value, inherited_tag_value, kubernetes_label_value,
-                project_label_value
-            ) is not null then 'unknown_team_value'
+                    resource_label_value, resource_tag_value, inherited_tag_value, kubernetes_label_value,
+                    project_label_value
+                ) is not null then 'unknown_team_value'
             else 'no_team_label'
         end as unallocated_reason,
 
@@ -162,9 +162,9 @@ final as (
             when kubernetes_label_team is not null then kubernetes_label_value
             when project_label_team is not null then project_label_value
             else coalesce(
-                resource_label_value, resource_tag_value, inherited_tag_value, kubernetes_label_value,
-                project_label_value
-            )
+                    resource_label_value, resource_tag_value, inherited_tag_value, kubernetes_label_value,
+                    project_label_value
+                )
         end as team_label_value,
 
         coalesce(resource_phase, project_phase, virtual_tag_phase, rule_phase, 'unclassified') as workload_phase,
@@ -181,4 +181,5 @@ final as (
 
 )
 
-select * from final
+-- The cost group's columns, less the lookups' (star_except): SQLFluff cannot count them.
+select * from final  -- noqa: AM04

@@ -142,9 +142,9 @@ interval_candidates as (
     from intervals
     inner join candidates
         on {% for column in signature %}intervals.{{ column }} = candidates.{{ column }}
-        and {% endfor -%}
-        (candidates.valid_from is null or candidates.valid_from <= intervals.valid_from)
-        and (candidates.valid_to is null or candidates.valid_to >= intervals.valid_to)
+            and {% endfor -%}
+            (candidates.valid_from is null or intervals.valid_from >= candidates.valid_from)
+            and (candidates.valid_to is null or intervals.valid_to <= candidates.valid_to)
 
 ),
 {% for prefix, column in decisions %}
@@ -179,11 +179,15 @@ final as (
         phase_winners.rule_id as phase_rule_id,
         phase_winners.workload_phase
     from intervals
+    -- SQLFluff misplaces the indents of the lines a Jinja loop of joins writes.
+    -- noqa: disable=LT02
     {%- for prefix, column in decisions %}
     left join {{ prefix }}_winners
-        on {% for key in signature + ['valid_from'] %}intervals.{{ key }} = {{ prefix }}_winners.{{ key }}{% if not loop.last %}
-        and {% endif %}{% endfor %}
+        on {% for key in signature + ['valid_from'] %}intervals.{{ key }} = {{ prefix }}_winners.{{ key }}
+            {%- if not loop.last %}
+            and {% endif %}{% endfor %}
     {%- endfor %}
+    -- noqa: enable=LT02
     where team_winners.rule_id is not null or phase_winners.rule_id is not null
 
 )

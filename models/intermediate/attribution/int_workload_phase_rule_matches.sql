@@ -42,8 +42,8 @@ matches as (
     from signatures
     inner join rules
         on (rules.service_pattern is null or lower(signatures.service_name) like lower(rules.service_pattern))
-        and (rules.sku_pattern is null or lower(signatures.charge_description) like lower(rules.sku_pattern))
-        and (rules.resource_pattern is null or lower(signatures.resource_name) like lower(rules.resource_pattern))
+            and (rules.sku_pattern is null or lower(signatures.charge_description) like lower(rules.sku_pattern))
+            and (rules.resource_pattern is null or lower(signatures.resource_name) like lower(rules.resource_pattern))
 
 ),
 

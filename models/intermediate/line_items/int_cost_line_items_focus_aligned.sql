@@ -79,7 +79,7 @@ gcp_focus_aligned as (
     from gcp_line_items
     left join service_categories
         on service_categories.provider_name = 'Google Cloud'
-        and gcp_line_items.service_description = service_categories.service_name
+            and gcp_line_items.service_description = service_categories.service_name
 
 ),
 

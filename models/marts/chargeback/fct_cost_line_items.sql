@@ -70,7 +70,9 @@ final as (
         line_items.pricing_unit,
         line_items.billing_currency,
         {%- for column in money_columns %}
-        {{ split_money_if_shared('line_items.' ~ column, 'cost_groups.share_before', 'cost_groups.share_through') }} as {{ column }},
+        {{ split_money_if_shared(
+            'line_items.' ~ column, 'cost_groups.share_before', 'cost_groups.share_through'
+        ) }} as {{ column }},
         {%- endfor %}
         cost_groups.tags,
         cost_groups.team,

@@ -20,12 +20,22 @@ daily as (
         sub_account_id,
         billing_currency,
         sum(effective_cost) as effective_cost,
-        sum(case when allocation_method like 'tag:%' then effective_cost else {{ to_money(0) }} end) as tag_attributed_cost,
-        sum(case when allocation_method like 'rule:%' then effective_cost else {{ to_money(0) }} end) as rule_attributed_cost,
-        sum(case when allocation_method like 'shared:%' then effective_cost else {{ to_money(0) }} end) as shared_allocated_cost,
-        sum(case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end) as unallocated_cost,
+        sum(
+            case when allocation_method like 'tag:%' then effective_cost else {{ to_money(0) }} end
+        ) as tag_attributed_cost,
+        sum(
+            case when allocation_method like 'rule:%' then effective_cost else {{ to_money(0) }} end
+        ) as rule_attributed_cost,
+        sum(
+            case when allocation_method like 'shared:%' then effective_cost else {{ to_money(0) }} end
+        ) as shared_allocated_cost,
+        sum(
+            case when allocation_method = 'unallocated' then effective_cost else {{ to_money(0) }} end
+        ) as unallocated_cost,
         cast(sum(line_item_count) as {{ dbt.type_bigint() }}) as line_item_count,
-        cast(sum(case when allocation_method = 'unallocated' then line_item_count else 0 end) as {{ dbt.type_bigint() }}) as unallocated_line_item_count
+        cast(
+            sum(case when allocation_method = 'unallocated' then line_item_count else 0 end) as {{ dbt.type_bigint() }}
+        ) as unallocated_line_item_count
 
     from cost_groups
     group by
@@ -42,7 +52,9 @@ final as (
     select
         *,
         cast(tag_attributed_cost / nullif(effective_cost, 0) as {{ ratio_type() }}) as tag_coverage,
-        cast((tag_attributed_cost + rule_attributed_cost) / nullif(effective_cost, 0) as {{ ratio_type() }}) as attributed_coverage
+        cast(
+            (tag_attributed_cost + rule_attributed_cost) / nullif(effective_cost, 0) as {{ ratio_type() }}
+        ) as attributed_coverage
 
     from daily
 

@@ -3,6 +3,13 @@
   money, credits summed per row by type (never unnested into extra rows), and a stable
   line_item_id. Labels and tags stay arrays; attribution reads them in intermediate models.
 #}
+{#- Credits by kind (the export's credits.type); every other type is credits_other. -#}
+{%- set credit_types = {
+    'credits_committed_use': ['COMMITTED_USAGE_DISCOUNT', 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE', 'FEE_UTILIZATION_OFFSET'],
+    'credits_sustained_use': ['SUSTAINED_USAGE_DISCOUNT'],
+    'credits_promotion': ['PROMOTION', 'FREE_TIER'],
+    'credits_discount': ['DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT'],
+} %}
 with
 
 source as (
@@ -18,41 +25,41 @@ source as (
 flattened as (
 
     select
-        source_row_id,
-        billing_account_id,
+        source.source_row_id,
+        source.billing_account_id,
         service.id as service_id,
         service.description as service_description,
         sku.id as sku_id,
         sku.description as sku_description,
-        usage_start_time,
-        usage_end_time,
-        export_time,
+        source.usage_start_time,
+        source.usage_end_time,
+        source.export_time,
         project.id as project_id,
         project.number as project_number,
         project.name as project_name,
         project.labels as project_labels,
         project.ancestry_numbers as project_ancestry_numbers,
         project.ancestors as project_ancestors,
-        labels as resource_labels,
-        system_labels,
-        tags as resource_tags,
-        location.location as location,
+        source.labels as resource_labels,
+        source.system_labels,
+        source.tags as resource_tags,
+        location.location,
         location.country as location_country,
         location.region as location_region,
         location.zone as location_zone,
         resource.name as resource_name,
         resource.global_name as resource_global_name,
-        cost_type,
+        source.cost_type,
         adjustment_info.id as adjustment_id,
         adjustment_info.description as adjustment_description,
         adjustment_info.mode as adjustment_mode,
         adjustment_info.type as adjustment_type,
-        currency,
-        currency_conversion_rate,
+        source.currency,
+        source.currency_conversion_rate,
         invoice.month as invoice_month_yyyymm,
         invoice.publisher_type as invoice_publisher_type,
-        transaction_type,
-        seller_name,
+        source.transaction_type,
+        source.seller_name,
         usage.amount as usage_amount,
         usage.unit as usage_unit,
         usage.amount_in_pricing_units as usage_amount_in_pricing_units,
@@ -62,11 +69,10 @@ flattened as (
         {{ to_money('cost') }} as cost,
         {{ to_money('cost_at_list') }} as cost_at_list,
         {{ sum_credits('credits') }} as credits_total,
-        {{ sum_credits('credits', types=['COMMITTED_USAGE_DISCOUNT', 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE', 'FEE_UTILIZATION_OFFSET']) }} as credits_committed_use,
-        {{ sum_credits('credits', types=['SUSTAINED_USAGE_DISCOUNT']) }} as credits_sustained_use,
-        {{ sum_credits('credits', types=['PROMOTION', 'FREE_TIER']) }} as credits_promotion,
-        {{ sum_credits('credits', types=['DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT']) }} as credits_discount,
-        {{ sum_credits('credits', exclude_types=['COMMITTED_USAGE_DISCOUNT', 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE', 'FEE_UTILIZATION_OFFSET', 'SUSTAINED_USAGE_DISCOUNT', 'PROMOTION', 'FREE_TIER', 'DISCOUNT', 'RESELLER_MARGIN', 'SUBSCRIPTION_BENEFIT']) }} as credits_other,
+        {%- for column, types in credit_types.items() %}
+        {{ sum_credits('credits', types=types) }} as {{ column }},
+        {%- endfor %}
+        {{ sum_credits('credits', exclude_types=credit_types.values() | sum(start=[])) }} as credits_other,
         -- Unique without a window over the wide rows (which would cost more than the rest of the
         -- model): rows identical in every one of these fields fail the unique test on
         -- fct_cost_line_items instead of being merged or dropped.
