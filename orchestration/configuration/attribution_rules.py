@@ -121,7 +121,7 @@ def check_virtual_tag_rules(seed: Seed, teams: set[str], phases: set[str]) -> No
 
 
 def _overlap(a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None) -> bool:
-    """Do two [valid_from, valid_to) ranges overlap? valid_to is exclusive (seeds/_attribution_seeds.yml);
+    """Do two [valid_from, valid_to) ranges overlap? valid_to is exclusive (seeds/_seeds.yml);
     an empty bound is open (since ever / for ever)."""
     return (a_from is None or b_to is None or a_from < b_to) and (b_from is None or a_to is None or b_from < a_to)
 
