@@ -70,35 +70,46 @@ COST_GROUP_MONEY_COLUMNS: list[str] = render_macros(PROJECT_ROOT / "macros" / "a
 ]()
 
 
+def _dbt_compile(work: Path, warehouse: Path, *selection: str) -> str:
+    """`dbt compile` offline against the DuckDB file `warehouse`, its artefacts in `work`; stdout."""
+    env = dict(
+        os.environ,
+        CHARGEBACK_DBT_TARGET="duckdb",
+        CHARGEBACK_DUCKDB_PATH=str(warehouse),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    command = [
+        str(DBT),
+        "compile",
+        "--profiles-dir",
+        ".",
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--no-introspect",
+        "--quiet",
+        *selection,
+    ]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt compile failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
 def compile_model(model: str) -> str:
     """The compiled SELECT of `model`, compiled once, offline."""
     with tempfile.TemporaryDirectory(prefix="sql-harness-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ)
-        env.update(
-            CHARGEBACK_DBT_TARGET="duckdb",
-            CHARGEBACK_DUCKDB_PATH=str(work / f"{DATABASE}.duckdb"),
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        )
-        command = [
-            str(DBT),
-            "compile",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--no-introspect",
-            "-s",
-            model,
-            "--quiet",
-        ]
-        result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"dbt compile failed:\n{result.stdout}\n{result.stderr}")
+        _dbt_compile(work, work / f"{DATABASE}.duckdb", "-s", model)
         [compiled] = (work / "target" / "compiled" / "ai_chargeback" / "models").rglob(f"{model}.sql")
         return compiled.read_text()
+
+
+def compile_inline(sql: str, warehouse: Path) -> str:
+    """`sql` (dbt SQL: refs, sources, macros) compiled for the DuckDB file `warehouse`, offline."""
+    with tempfile.TemporaryDirectory(prefix="sql-harness-") as tmp:
+        return _dbt_compile(Path(tmp), warehouse, "--inline", sql)
 
 
 def referenced_relations(sql: str) -> set[tuple[str, str]]:

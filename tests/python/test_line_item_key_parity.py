@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
+import sql_harness as harness
 
 from orchestration.generate.gcp import line_item_key_string
-from orchestration.settings import PROJECT_ROOT
 
 BASE = {
     "billing_account_id": "0136A2-7F9C4E-B81D05",
@@ -92,37 +88,11 @@ def warehouse_ids(tmp_path_factory, ingest) -> dict[str, str]:
     database = work / "warehouse.duckdb"
     ingest(database, [export])
 
-    env = dict(
-        os.environ,
-        CHARGEBACK_DBT_TARGET="duckdb",
-        CHARGEBACK_DUCKDB_PATH=str(database),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    compiled = harness.compile_inline(
+        "select seller_name, line_item_id from {{ ref('stg_gcp_billing_export__cost_line_items') }}", database
     )
-    inline = "select seller_name, line_item_id from {{ ref('stg_gcp_billing_export__cost_line_items') }}"
-    dbt = Path(sys.executable).with_name("dbt")
-    compiled = subprocess.run(
-        [
-            str(dbt),
-            "compile",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--no-introspect",
-            "--quiet",
-            "--inline",
-            inline,
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     with duckdb.connect(str(database), read_only=True) as con:
-        return dict(con.execute(compiled.stdout).fetchall())
+        return dict(con.execute(compiled).fetchall())
 
 
 @pytest.mark.parametrize("name", list(CASES))
