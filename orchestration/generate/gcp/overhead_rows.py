@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import random
 
-from orchestration.generate.gcp.company import Company, hexid
+from orchestration.generate.gcp.company import Company
 from orchestration.generate.gcp.ground_truth import line_item_id
 from orchestration.generate.gcp.organisation import ACCOUNTS, conversion_rate
+from orchestration.generate.gcp.resource_fields import hexid
 from orchestration.generate.gcp.skus import CONSUMPTION_MODEL, SERVICES
 from orchestration.generate.gcp.timeline import (
     DAY_US,
