@@ -23,7 +23,7 @@ from orchestration.transform.project import DbtManifest, chargeback_dbt_project,
 def build_definitions(settings: Settings) -> dg.Definitions:
     project = chargeback_dbt_project(settings)
     require_prepared(project, settings)
-    manifest = DbtManifest(project.manifest_path)
+    manifest = DbtManifest.read(project.manifest_path)
     # On BigQuery the export table is read in place: an external asset, not loaded by us.
     export = gcp_billing_export if settings.is_local else dg.AssetSpec(GCP_BILLING_EXPORT, group_name="ingestion")
     return dg.Definitions(

@@ -35,13 +35,18 @@ class Warehouse(dg.ConfigurableResource):
 
     @property
     def manifest(self) -> DbtManifest:
-        return DbtManifest(Path(self.manifest_path))
+        return DbtManifest.read(Path(self.manifest_path))
 
     def export(self) -> Relation:
         return self.manifest.export()
 
     def model(self, name: str) -> Relation:
         return self.manifest.model(name)
+
+    @property
+    def name(self) -> str:
+        """`duckdb` or `bigquery`, as the dbt target is named."""
+        raise NotImplementedError
 
     @property
     def description(self) -> str:
@@ -80,6 +85,10 @@ class DuckDBWarehouse(Warehouse):
     @property
     def path(self) -> Path:
         return Path(self.duckdb.database)
+
+    @property
+    def name(self) -> str:
+        return "duckdb"
 
     @property
     def description(self) -> str:
@@ -143,11 +152,15 @@ class BigQueryWarehouse(Warehouse):
     bigquery: BigQueryResource
 
     @property
+    def name(self) -> str:
+        return "bigquery"
+
+    @property
     def description(self) -> str:
         return f"BigQuery project {self.bigquery.project}"
 
     def quoted(self, relation: Relation) -> str:
-        return f"`{relation.database}.{relation.schema}.{relation.identifier}`"
+        return f"`{_table_id(relation)}`"
 
     def query(self, sql: str) -> pd.DataFrame:
         with self.bigquery.get_client() as client:

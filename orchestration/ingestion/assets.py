@@ -17,6 +17,12 @@ class GcpIngestionConfig(dg.Config):
     (files already loaded are recognised by checksum and skipped)."""
 
 
+def raw_tables(warehouse: DuckDBWarehouse) -> RawTables:
+    """Where the loader writes: the export table where the dbt source reads it (the manifest)."""
+    export = warehouse.export()
+    return RawTables(export.schema, export.identifier)
+
+
 @dg.asset(
     key=GCP_BILLING_EXPORT,
     group_name="ingestion",
@@ -34,10 +40,9 @@ def gcp_billing_export(
     landing_folder: LandingFolder,
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [Path(landing_folder.path)]
-    export = warehouse.export()  # where the dbt source reads it
     try:
         with warehouse.connection(LOAD_CONNECTION_CONFIG) as con:
-            results = ingest_gcp_files(con, paths, RawTables(export.schema, export.identifier))
+            results = ingest_gcp_files(con, paths, raw_tables(warehouse))
     except GcpIngestionError as exc:
         # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
         # in `chargeback ingest`) rather than "error occurred while executing op", and the place

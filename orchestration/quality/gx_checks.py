@@ -22,7 +22,7 @@ from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 from orchestration.quality import suites
 from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.quality.results import RESULTS_TABLE, CheckOutcome, results_frame
-from orchestration.resources import BigQueryWarehouse, Warehouse
+from orchestration.resources import Warehouse
 from orchestration.transform.project import Relation
 
 COVERAGE = dg.AssetKey([suites.COVERAGE_MART])
@@ -50,8 +50,7 @@ def run_checks(
         suites.CHECKS[name](validator, warehouse, thresholds, great_expectations.severity(name)) for name in check_names
     ]
     if great_expectations.record_results and outcomes:
-        kind = "bigquery" if isinstance(warehouse, BigQueryWarehouse) else "duckdb"
-        warehouse.append(results_relation(warehouse), results_frame([o.row(run_id, kind) for o in outcomes]))
+        warehouse.append(results_relation(warehouse), results_frame([o.row(run_id, warehouse.name) for o in outcomes]))
     return outcomes
 
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +96,6 @@ class Relation:
     schema: str
     identifier: str
 
-    @property
-    def name(self) -> str:
-        return self.identifier
-
 
 class DbtManifest:
     """Where the export and the models are, as the manifest (parsed for these settings) says."""
@@ -107,13 +103,19 @@ class DbtManifest:
     def __init__(self, path: Path):
         self.path = Path(path)
 
+    @classmethod
+    def read(cls, path: Path) -> DbtManifest:
+        """The manifest at `path`, parsed once per version of the file (it is a few MB of JSON,
+        and every check asks it where a relation is)."""
+        return _read_manifest(Path(path), Path(path).stat().st_mtime_ns)
+
     @cached_property
     def data(self) -> dict[str, Any]:
         return json.loads(self.path.read_text())
 
     def export(self) -> Relation:
         """The GCP billing export: the raw table locally, the export table in place on BigQuery."""
-        return self._relation(self.data["sources"][GCP_EXPORT_SOURCE])
+        return self._relation(self.export_source())
 
     def export_source(self) -> dict[str, Any]:
         return self.data["sources"][GCP_EXPORT_SOURCE]
@@ -131,3 +133,8 @@ class DbtManifest:
     @staticmethod
     def _relation(node: dict[str, Any]) -> Relation:
         return Relation(node["database"], node["schema"], node.get("alias") or node.get("identifier") or node["name"])
+
+
+@lru_cache(maxsize=4)
+def _read_manifest(path: Path, version: int) -> DbtManifest:
+    return DbtManifest(path)

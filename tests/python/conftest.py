@@ -50,28 +50,23 @@ def ingest(resources_for):
     """`ingest(db_path, paths)`: the GCP loader on a connection to that warehouse file, opened as
     the ingestion asset opens it (the warehouse resource, with the loader's settings), and closed
     after, so the test's own queries can open the file."""
+    from orchestration.ingestion.assets import raw_tables
     from orchestration.ingestion.gcp_loader import LOAD_CONNECTION_CONFIG, ingest_gcp_files
 
     def ingest(db: Path, paths: list[Path]) -> list:
         warehouse = resources_for(db)["warehouse"]
         with warehouse.connection(LOAD_CONNECTION_CONFIG) as con:
-            return ingest_gcp_files(con, paths, raw_tables_of(warehouse))
+            return ingest_gcp_files(con, paths, raw_tables(warehouse))
 
     return ingest
-
-
-def raw_tables_of(warehouse):
-    """The loader's tables where the warehouse's manifest puts the export."""
-    from orchestration.ingestion.gcp_loader import RawTables
-
-    export = warehouse.export()
-    return RawTables(export.schema, export.identifier)
 
 
 @pytest.fixture(scope="session")
 def raw_tables(resources_for, tmp_path_factory):
     """Where the loader writes in the tests' warehouses (the session manifest's export)."""
-    return raw_tables_of(resources_for(tmp_path_factory.mktemp("any") / "w.duckdb")["warehouse"])
+    from orchestration.ingestion.assets import raw_tables
+
+    return raw_tables(resources_for(tmp_path_factory.mktemp("any") / "w.duckdb")["warehouse"])
 
 
 # ------------------------------------------------------------------------- BigQuery, offline

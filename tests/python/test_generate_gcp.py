@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import json
 import re
-import sys
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -15,15 +15,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from orchestration.generate.gcp import (  # noqa: E402
+from orchestration.generate.gcp import (
     TABLE_PREFIX,
     generate_gcp_export,
     line_item_id,
     line_item_key_string,
 )
 from orchestration.ingestion import gcp_schema
+from orchestration.settings import PROJECT_ROOT
 
 ROWS = 6000
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{0,5}[1-9])? UTC$")
@@ -32,17 +31,8 @@ NUM_RE = re.compile(r"^-?\d+(\.\d+)?$")
 EXTRACT_RE = re.compile(
     r"^gcp_billing_export_resource_v1_[0-9A-F]{6}_[0-9A-F]{6}_[0-9A-F]{6}/export_date=\d{4}-\d{2}-\d{2}/extract=\d{8}T\d{6}Z$"
 )
-TEAMS = {
-    "foundation-models",
-    "applied-ml",
-    "inference-platform",
-    "ml-platform",
-    "data-engineering",
-    "search-ranking",
-    "trust-safety",
-    "analytics",
-    "web-app",
-}
+# The generator's teams are the team directory's (seeds/teams.csv), so its labels can resolve.
+TEAMS = {row["team"] for row in csv.DictReader((PROJECT_ROOT / "seeds" / "teams.csv").open())}
 
 
 def _read_json_extract(folder: Path) -> list[dict]:
