@@ -208,7 +208,7 @@ def report_export_freshness(defs, instance, print_fn=print) -> int:
 
 
 def _local_warehouse():
-    """The DuckDB warehouse resource; the report reads the local marts only."""
+    """The DuckDB warehouse resource; the report reads the published local marts only."""
     from orchestration.resources import DuckDBWarehouse
 
     warehouse = definitions().resources["warehouse"]
@@ -220,7 +220,7 @@ def _local_warehouse():
 def print_report(ground_truth: Path | None) -> None:
     from orchestration.reporting import render_report
 
-    with _local_warehouse().connection() as con:
+    with _local_warehouse().published_connection() as con:
         print(render_report(con, ground_truth))
 
 

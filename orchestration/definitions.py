@@ -18,6 +18,7 @@ from orchestration.resources import build_resources
 from orchestration.settings import Settings
 from orchestration.transform.assets import build_dbt_assets
 from orchestration.transform.project import DbtManifest, chargeback_dbt_project, require_prepared
+from orchestration.transform.publication import build_publication_asset
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -26,8 +27,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     manifest = DbtManifest.read(project.manifest_path)
     # On BigQuery the export table is read in place: an external asset, not loaded by us.
     export = gcp_billing_export if settings.is_local else dg.AssetSpec(GCP_BILLING_EXPORT, group_name="ingestion")
+    dbt_assets = build_dbt_assets(project)
+    # Locally a build is published once every check passed; on BigQuery dbt writes the marts dataset.
+    publication = [build_publication_asset(dbt_assets.keys)] if settings.is_local else []
     return dg.Definitions(
-        assets=[export, build_dbt_assets(project)],
+        assets=[export, dbt_assets, *publication],
         asset_checks=[
             *quality_checks,
             *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),

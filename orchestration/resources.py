@@ -1,8 +1,9 @@
 """The resources every domain shares, built once from the settings.
 
-`warehouse` is where the export and the marts are: a DuckDB file locally (dagster-duckdb's
-DuckDBResource, whose connections wait for DuckDB's single-writer lock with one backoff policy), or
-BigQuery (dagster-gcp's BigQueryResource). Both answer the same few questions, so the checks
+`warehouse` is where the export and the marts are: locally a DuckDB working copy that runs write
+(one at a time, orchestration/warehouse_lock.py) and a published file that readers open, which a
+build replaces whole when every blocking check passed (`publish`); or BigQuery (dagster-gcp's
+BigQueryResource). Both answer the same few questions, so the checks
 are written once: run a query, say whether a table exists and what kind each of its columns is,
 append rows. Where a relation is comes from the dbt manifest, never from names written here.
 SQL differences between the warehouses live in dbt's dispatched macros; what is left per
@@ -12,19 +13,29 @@ warehouse in Python is the client each one needs.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 from dagster_gcp import BigQueryResource
 
 from orchestration.quality.resource import GreatExpectationsResource
-from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.settings import DEFAULT_WAREHOUSE_WAIT_SECONDS, PROJECT_ROOT, Settings
 from orchestration.transform.project import DbtManifest, Relation
+from orchestration.warehouse_lock import hold
+
+# DuckDB 1.4, the long-term-support line that BI drivers and desktop SQL clients bundle, reads
+# files of this storage version and no later one; DuckDB 2.0 writes the published copy in it.
+READER_STORAGE_VERSION = "v1.4.0"
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -73,18 +84,41 @@ class Warehouse(dg.ConfigurableResource):
         schema or dataset) from the frame's columns and types when absent."""
         raise NotImplementedError
 
+    def lock(self, purpose: str) -> contextlib.AbstractContextManager:
+        """Held while `purpose` writes where the runs write (the DuckDB working copy); nothing to
+        hold on BigQuery, whose jobs are its own concurrency."""
+        return contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    bytes: int
+    seconds: float
+
 
 class DuckDBWarehouse(Warehouse):
-    """The embedded warehouse file."""
+    """The embedded warehouse: a working copy the runs write (`path`), one at a time, and the
+    published file readers open (`published_path`), replaced whole by `publish`."""
 
     duckdb: DuckDBResource
+    """Connects to the working copy (profiles.yml's path)."""
+    published_path: str
+    """CHARGEBACK_DUCKDB_PATH: what BI tools and analysts open, read-only."""
+    wait_seconds: float = DEFAULT_WAREHOUSE_WAIT_SECONDS
+    """How long to wait for the working copy while another run holds it."""
     settings: dict[str, Any] = {}
     """The profile's DuckDB settings (memory_limit, TimeZone, ...), applied to every connection with
     SET, as dbt-duckdb does: some, such as TimeZone, cannot be given when the file is opened."""
 
     @property
     def path(self) -> Path:
+        """The working copy."""
         return Path(self.duckdb.database)
+
+    @property
+    def published(self) -> Path:
+        return Path(self.published_path)
 
     @property
     def name(self) -> str:
@@ -92,13 +126,30 @@ class DuckDBWarehouse(Warehouse):
 
     @property
     def description(self) -> str:
-        return f"the warehouse file {self.path}"
+        return f"the working copy {self.path} of the warehouse {self.published}"
 
     @contextlib.contextmanager
-    def connection(self, extra_settings: Mapping[str, Any] | None = None) -> Iterator[Any]:
-        """A read-write connection (waiting for another process's lock), with the profile's
-        settings and any `extra_settings` of the caller's (e.g. the loader's) applied."""
-        with self.duckdb.get_connection() as con:
+    def lock(self, purpose: str) -> Iterator[None]:
+        with hold(self.path, purpose, self.wait_seconds):
+            self._adopt_published()
+            yield
+
+    def _adopt_published(self) -> None:
+        """A warehouse published before working copies existed (one file written in place)
+        becomes the working copy, write-ahead log and all, so nothing loaded is lost."""
+        if self.path.exists() or not self.published.exists():
+            return
+        for suffix in (".wal", ""):  # the log first: a copy without it must not look complete
+            source = Path(str(self.published) + suffix)
+            if source.exists():
+                shutil.copyfile(source, Path(str(self.path) + suffix))
+
+    @contextlib.contextmanager
+    def connection(self, extra_settings: Mapping[str, Any] | None = None, purpose: str = "a query") -> Iterator[Any]:
+        """A read-write connection to the working copy, once this process holds it (waiting for
+        another run's turn), with the profile's settings and any `extra_settings` of the
+        caller's (e.g. the loader's) applied."""
+        with self.lock(purpose), self.duckdb.get_connection() as con:
             # Closed here too: DuckDBResource closes only when the block ends without an exception,
             # and a connection left open refuses this process's next one with other settings.
             try:
@@ -107,6 +158,18 @@ class DuckDBWarehouse(Warehouse):
                 yield con
             finally:
                 con.close()
+
+    @contextlib.contextmanager
+    def published_connection(self) -> Iterator[Any]:
+        """A read-only connection to the published warehouse, as BI tools and analysts open it:
+        never waits for a run, never sees one half done."""
+        if not self.published.exists():
+            raise FileNotFoundError(f"nothing has been published at {self.published} yet: run `chargeback build`")
+        con = duckdb.connect(str(self.published), read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
 
     def quoted(self, relation: Relation) -> str:
         # The schema and name only: the catalog is the file, whatever its name when dbt parsed.
@@ -117,7 +180,7 @@ class DuckDBWarehouse(Warehouse):
             return con.execute(sql).df()
 
     def exists(self, relation: Relation) -> bool:
-        if not self.path.exists():  # a read must not create the file
+        if not self.path.exists() and not self.published.exists():  # a read must not create the file
             return False
         with self.connection() as con:
             found = con.execute(
@@ -144,6 +207,31 @@ class DuckDBWarehouse(Warehouse):
             con.execute(f"create table if not exists {target} as select * from appended_rows where false")
             con.execute(f"insert into {target} by name select * from appended_rows")
             con.execute("commit")
+
+    def publish(self) -> Publication:
+        """Replace the published file with a copy of the working copy, whole and at once.
+
+        The copy is written beside the published file in the storage version DuckDB 1.4 reads,
+        then renamed over it: a reader that opened the old file keeps reading it, the next one
+        opens the new one; nobody sees a mixture, and no reader ever blocks this."""
+        started = time.monotonic()
+        staging = self.published.with_name(f".{self.published.name}.publishing")
+        with self.connection(purpose="the publication") as con:
+            con.execute("checkpoint")
+            catalog = con.execute("select current_database()").fetchone()[0]
+            staging.unlink(missing_ok=True)
+            con.execute(
+                f"attach {_sql_literal(str(staging))} as publication (storage_version '{READER_STORAGE_VERSION}')"
+            )
+            try:
+                con.execute(f'copy from database "{catalog}" to publication')
+            finally:
+                con.execute("detach publication")
+            # A log beside the published file is a leftover of in-place writes: never replayed
+            # into a published copy.
+            Path(str(self.published) + ".wal").unlink(missing_ok=True)
+            os.replace(staging, self.published)
+        return Publication(self.published, self.published.stat().st_size, time.monotonic() - started)
 
 
 class BigQueryWarehouse(Warehouse):
@@ -248,7 +336,9 @@ def warehouse_resource(settings: Settings, project: DbtProject) -> Warehouse:
     if settings.is_local:
         return DuckDBWarehouse(
             manifest_path=manifest,
-            duckdb=DuckDBResource(database=str(settings.duckdb_path)),
+            duckdb=DuckDBResource(database=str(settings.duckdb_working_path)),
+            published_path=str(settings.duckdb_path),
+            wait_seconds=settings.warehouse_wait_seconds,
             settings=dict(settings.duckdb_config),
         )
     return BigQueryWarehouse(

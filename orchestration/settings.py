@@ -10,6 +10,10 @@ Each fact has one home:
   the manifest, prepared for these settings (orchestration/transform/project.py);
 - the landing folder the sensor watches is Python's alone (``CHARGEBACK_LANDING_DIR``).
 
+Locally there are two DuckDB files: the published warehouse at ``CHARGEBACK_DUCKDB_PATH``, which
+readers open read-only and only a publication replaces, and its working copy
+``<that path>.work/<file name>``, where ingestion loads and dbt builds (profiles.yml names it).
+
 Relative paths are relative to the project folder, where dbt runs.
 """
 
@@ -34,6 +38,10 @@ TARGETS = ("duckdb", "bigquery")
 # Every variable the project reads starts with this: profiles.yml, the dbt source, and this module.
 ENV_PREFIX = "CHARGEBACK_"
 DEFAULT_LANDING_DIR = "data/landing/gcp"
+# The working copy of the published DuckDB file <path> is <path>.work/<file name> (profiles.yml).
+WORKING_COPY_SUFFIX = ".work"
+# A daily build of 10M rows holds the working copy for minutes; an ingestion waits that long.
+DEFAULT_WAREHOUSE_WAIT_SECONDS = 1800.0
 
 
 class SettingsError(ValueError):
@@ -46,12 +54,17 @@ class Settings:
     """The dbt target, `duckdb` (embedded, local) or `bigquery` (production)."""
     landing_dir: Path
     duckdb_path: Path | None = None
+    """The published DuckDB warehouse (CHARGEBACK_DUCKDB_PATH): what readers open."""
+    duckdb_working_path: Path | None = None
+    """Its working copy, where ingestion loads and dbt builds (profiles.yml's path)."""
     duckdb_config: Mapping[str, Any] = field(default_factory=dict)
     """DuckDB settings of the profile (memory_limit, TimeZone, ...), for every Python connection too."""
     bigquery_project: str | None = None
     bigquery_dataset: str | None = None
     """The dataset the marts land in; other layers go to `<dataset>_<layer>` beside it."""
     bigquery_location: str | None = None
+    warehouse_wait_seconds: float = DEFAULT_WAREHOUSE_WAIT_SECONDS
+    """How long a run waits for the working copy another run holds (CHARGEBACK_WAREHOUSE_WAIT_SECONDS)."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """The CHARGEBACK_* variables as read: dbt reads them too, so the manifest depends on them."""
 
@@ -67,11 +80,18 @@ class Settings:
         common = {
             "target": target,
             "landing_dir": _project_path(env.get(f"{ENV_PREFIX}LANDING_DIR") or DEFAULT_LANDING_DIR),
+            "warehouse_wait_seconds": _seconds(
+                env, f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS", DEFAULT_WAREHOUSE_WAIT_SECONDS
+            ),
             "environment": {name: value for name, value in sorted(env.items()) if name.startswith(ENV_PREFIX)},
         }
         if target == "duckdb":
+            working = _project_path(output["path"])
             return cls(
-                **common, duckdb_path=_project_path(output["path"]), duckdb_config=dict(output.get("settings") or {})
+                **common,
+                duckdb_path=published_path(working),
+                duckdb_working_path=working,
+                duckdb_config=dict(output.get("settings") or {}),
             )
         return cls(
             **common,
@@ -112,6 +132,29 @@ def render_profile(env: Mapping[str, str], path: Path = PROFILES_PATH) -> dict[s
         raise SettingsError(f"CHARGEBACK_DBT_TARGET must be one of {', '.join(TARGETS)}, got {target!r}")
     # Only the chosen output, as dbt does: the other one's variables need not be set.
     return {"target": target, "output": render(profile["outputs"][target])}
+
+
+def published_path(working: Path) -> Path:
+    """The published file whose working copy is `working` (`<published>.work/<published name>`)."""
+    folder = working.parent
+    if not folder.name.endswith(WORKING_COPY_SUFFIX) or folder.name.removesuffix(WORKING_COPY_SUFFIX) != working.name:
+        raise SettingsError(
+            f"profiles.yml's DuckDB path must be <published file>{WORKING_COPY_SUFFIX}/<its file name>, got {working}"
+        )
+    return folder.with_name(working.name)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise SettingsError(f"{name} must be a number of seconds (0 or more), got {text!r}")
+    return value
 
 
 def _project_path(value: str) -> Path:

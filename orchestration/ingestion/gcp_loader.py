@@ -162,6 +162,13 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, tables: RawTables) -> None
         rows_replaced BIGINT, unknown_fields VARCHAR[], status VARCHAR, loaded_at TIMESTAMP)""")
 
 
+def loaded_file_count(con: duckdb.DuckDBPyConnection, tables: RawTables) -> int:
+    """How many files have changed the raw table so far: any ingestion that loads a row raises
+    it, a skipped or refused one does not. The publication compares it before and after a build."""
+    ensure_raw_tables(con, tables)
+    return con.execute(f"SELECT count(*) FROM {tables.log} WHERE status = 'loaded'").fetchone()[0]
+
+
 # --------------------------------------------------------------------------- one ingestion
 
 

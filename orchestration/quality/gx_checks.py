@@ -6,7 +6,8 @@ Where each runs, and what it stops:
   dbt; an ERROR result stops the whole dbt graph (nothing downstream of the export is rebuilt).
   It is left out of ingest_gcp_job: a load is judged by the loader itself.
 - `gx_tag_coverage` and `gx_unallocated_growth` on fct_tag_coverage_daily, after the marts, from
-  the `quality` models dbt builds beside them: WARN by default.
+  the `quality` models dbt builds beside them: WARN by default; blocking, so a check configured
+  to ERROR that fails stops the publication of the build (transform/publication.py).
 
 The money is guarded by dbt, not here: the generic test conserves_gcp_export_money on
 int_cost_groups fails `dbt build` before the marts (dagster-dbt shows it as a blocking check).
@@ -152,12 +153,15 @@ def export_schema_check(
             suites.TAG_COVERAGE,
             asset=COVERAGE,
             additional_deps=COVERAGE_FIGURES,
+            # Blocking: an ERROR (when configured so) stops the publication of the build.
+            blocking=True,
             description="GX: tag coverage per provider and day at or above target (tags; tags and rules).",
         ),
         dg.AssetCheckSpec(
             suites.UNALLOCATED_GROWTH,
             asset=COVERAGE,
             additional_deps=COVERAGE_FIGURES[:1],
+            blocking=True,
             description="GX: the unallocated share of daily cost does not jump from one day to the next.",
         ),
     ],

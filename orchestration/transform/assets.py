@@ -9,12 +9,16 @@ One `dbt build`, checked before and during:
   not the attribution, the allocation nor any mart - so the published marts stay as they were,
   fct_cost_line_items too (a view whose SQL, staging included, only that build replaces).
   dagster-dbt shows every error-severity test as a blocking asset check.
+- after: locally, `published_warehouse` (publication.py) publishes what this step built once every
+  check has passed; until then readers see the previous build.
 """
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.resources import Warehouse
 from orchestration.transform.configuration_gate import check_configuration_before_dbt
+from orchestration.transform.publication import building
 from orchestration.transform.translator import ChargebackDbtTranslator
 
 
@@ -27,11 +31,13 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dagster_dbt_translator=ChargebackDbtTranslator(),
         name="chargeback_dbt",
     )
-    def chargeback_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def chargeback_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         """`dbt build`: seeds, models and their tests, the money gate before the marts.
 
-        The configuration seeds are checked first: on any problem the step fails before dbt runs."""
+        The configuration seeds are checked first: on any problem the step fails before dbt runs.
+        dbt then has the working copy to itself (an ingestion waits for its turn)."""
         check_configuration_before_dbt(context, project.project_dir / "seeds")
-        yield from dbt.cli(["build"], context=context).stream()
+        with building(warehouse, context.run.run_id):
+            yield from dbt.cli(["build"], context=context).stream()
 
     return chargeback_dbt
