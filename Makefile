@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 EMULATOR_LOCK  := tests/bigquery/emulator-requirements.lock
 EMULATOR_VENV  := .venv-bigquery-emulator
 EMULATOR_STAMP := $(EMULATOR_VENV)/.installed-$(shell cat $(EMULATOR_LOCK) | cksum | cut -d' ' -f1)
+# A DuckDB 1.4 (long-term support, what BI drivers bundle) of its own, to open the published warehouse.
+LTS_LOCK  := tests/duckdb_lts/requirements.lock
+LTS_VENV  := .venv-duckdb-lts
+LTS_STAMP := $(LTS_VENV)/.installed-$(shell cat $(LTS_LOCK) | cksum | cut -d' ' -f1)
 
 # Demo size: make demo ROWS=1000000
 ROWS ?= 200000
@@ -29,8 +33,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/chargeback demo --rows $(ROWS) --seed $(SEED) --untagged-share $(UNTAGGED)
 
-test: install lint
-	$(BIN)/python -m pytest
+test: install lint $(LTS_STAMP)
+	DUCKDB_LTS_PYTHON=$(CURDIR)/$(LTS_VENV)/bin/python $(BIN)/python -m pytest
+
+$(LTS_STAMP): $(LTS_LOCK)
+	$(PYTHON) -m venv $(LTS_VENV)
+	$(LTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(LTS_LOCK)
+	rm -f $(LTS_VENV)/.installed-*
+	touch $@
 
 # Ruff on the Python; SQLFluff (dbt templater, .sqlfluff) on the models and singular tests. dbt
 # renders them against a scratch DuckDB file, never the warehouse.
@@ -68,6 +78,7 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile tests/bigquery/emulator-requirements.in --python-version 3.11 -o $(EMULATOR_LOCK)
+	$(BIN)/uv pip compile tests/duckdb_lts/requirements.in --python-version 3.11 -o $(LTS_LOCK)
 
 clean:
-	rm -rf $(VENV) $(EMULATOR_VENV) target dbt_packages logs data
+	rm -rf $(VENV) $(EMULATOR_VENV) $(LTS_VENV) target dbt_packages logs data

@@ -1,6 +1,6 @@
 """The `chargeback` command: the Dagster jobs, headless, step by step.
 
-    chargeback demo [--rows N] [--seed S]
+    chargeback demo [--rows N] [--seed S] [--export-dir DIR]
     chargeback check-config [--seeds-dir DIR]
     chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet]
     chargeback ingest gcp PATH...
@@ -272,7 +272,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # Fail before generating anything; build_job would check again, too late to save the wait.
     if not configuration_is_valid():
         return 1
-    out = DEMO_EXPORT_DIR
+    out = Path(args.export_dir)
     if out.exists():
         shutil.rmtree(out)
     args.out, args.format, args.start, args.months = str(out), "json", date(2026, 7, 1), 3
@@ -306,6 +306,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate, ingest, build and report on a realistic quarter")
     demo.add_argument("--rows", type=int, default=200_000)
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument(
+        "--export-dir", default=str(DEMO_EXPORT_DIR), help="where the generated export is written (replaced)"
+    )
     _add_untagged_share(demo)
     demo.set_defaults(func=cmd_demo)
 

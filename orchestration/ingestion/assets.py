@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.ingestion.gcp_loader import LOAD_CONNECTION_CONFIG, GcpIngestionError, RawTables, ingest_gcp_files
 from orchestration.resources import DuckDBWarehouse, LandingFolder
+from orchestration.warehouse_lock import WarehouseBusy
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
 GCP_BILLING_EXPORT = dg.AssetKey(["gcp_billing_export", "detailed_usage_cost"])
@@ -41,8 +42,11 @@ def gcp_billing_export(
 ) -> dg.MaterializeResult:
     paths = [Path(p) for p in config.paths] or [Path(landing_folder.path)]
     try:
-        with warehouse.connection(LOAD_CONNECTION_CONFIG) as con:
+        with warehouse.connection(LOAD_CONNECTION_CONFIG, purpose=f"the ingestion of run {context.run.run_id}") as con:
             results = ingest_gcp_files(con, paths, raw_tables(warehouse))
+    except WarehouseBusy as exc:
+        # The cause first, where Dagster and `chargeback ingest` show it; the sensor asks again.
+        raise dg.Failure(description=f"Nothing loaded: {exc}") from exc
     except GcpIngestionError as exc:
         # A Failure, not the bare exception: Dagster then shows this message itself (in the UI and
         # in `chargeback ingest`) rather than "error occurred while executing op", and the place

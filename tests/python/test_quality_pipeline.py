@@ -27,6 +27,7 @@ from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.settings import PROJECT_ROOT, Settings
 from orchestration.transform.assets import build_dbt_assets
 from orchestration.transform.project import chargeback_dbt_project, prepare
+from orchestration.transform.publication import build_publication_asset
 
 ROWS = 9000  # one month: ~290 line items a day, enough to judge each day's coverage (200+)
 STAGING_MODEL = Path("models/staging/gcp_billing_export/stg_gcp_billing_export__cost_line_items.sql")
@@ -55,8 +56,9 @@ def _build(root: Path, resources_for, project_dir: Path = PROJECT_ROOT) -> dg.Ex
         **resources_for(root / "warehouse.duckdb", gx_dir=str(root / "gx")),
         "dbt": DbtCliResource(project_dir=project),
     }
+    dbt_assets = build_dbt_assets(project)
     return dg.materialize(
-        [gcp_billing_export, build_dbt_assets(project), *quality_checks],
+        [gcp_billing_export, dbt_assets, build_publication_asset(dbt_assets.keys), *quality_checks],
         selection=selection,
         resources=resources,
         raise_on_error=False,
