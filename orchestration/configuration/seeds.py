@@ -99,6 +99,7 @@ class Seed:
     header: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     present: bool = False
+    unreadable: bool = False  # present, but dbt could not load it
     typed_load_error: str | None = None
 
     def has(self, column: str) -> bool:
@@ -176,9 +177,10 @@ class Seed:
         if value and value.lower() not in ("true", "false"):
             self.problem(f"{value!r} is not a boolean (expected true or false)", row, column)
 
-    def known(self, row: Row, column: str, known: set[str], what: str, source: str) -> bool:
+    def known(self, row: Row, column: str, known: set[str] | None, what: str, source: str) -> bool:
+        """Report a value not in `known`; None: the source could not be read, so nothing is judged."""
         value = row.get(column)
-        if value and value not in known:
+        if known is not None and value and value not in known:
             self.problem(f"unknown {what} {value!r}: not in seeds/{source}", row, column)
             return False
         return True
@@ -221,6 +223,7 @@ def read_seed(
         loaded = load_seed(path, column_types)
     except SeedUnreadable as error:
         seed.problem(error.message, line=error.line)
+        seed.unreadable = True
         return seed
     seed.header = loaded.header
     seed.typed_load_error = loaded.typed_load_error
