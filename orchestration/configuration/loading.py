@@ -47,12 +47,14 @@ def seed_column_types(seeds_dir: Path) -> dict[str, dict[str, str]]:
 
 
 class SeedUnreadable(Exception):
-    """dbt cannot load the file; `line` is the line of the file where that shows, when known."""
+    """dbt cannot load the file; `line` is the line of the file where that shows, and `row` the
+    data row starting on it (1-based), when known."""
 
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.row: int | None = None
 
 
 @dataclass
@@ -75,18 +77,26 @@ def load_seed(path: Path, column_types: dict[str, str]) -> LoadedSeed:
     if not text.strip():
         raise SeedUnreadable("file is empty: expected a header line", line=1)
     lines, endings = record_lines(text)
-    header, duplicates, inferred = _agate_header(path, column_types, lines)
-    types = [column_types.get(name) or inferred[index] for index, name in enumerate(header)]
-    with duckdb.connect() as con:
-        _copy(con, path, header, ["varchar"] * len(header), endings)
-        values = con.execute("select * from seed").fetchall()
-        loaded = LoadedSeed(header, duplicates)
-        row_lines = lines[1:] if len(lines) == len(values) + 1 else [None] * len(values)
-        loaded.rows = [(line, dict(zip(header, row, strict=True))) for line, row in zip(row_lines, values, strict=True)]
-        try:
-            _copy(con, path, header, types, endings)
-        except SeedUnreadable as error:
-            loaded.typed_load_error = error.message
+    try:
+        header, duplicates, inferred = _agate_header(path, column_types, lines)
+        types = [column_types.get(name) or inferred[index] for index, name in enumerate(header)]
+        with duckdb.connect() as con:
+            _copy(con, path, header, ["varchar"] * len(header), endings)
+            values = con.execute("select * from seed").fetchall()
+            loaded = LoadedSeed(header, duplicates)
+            row_lines = lines[1:] if len(lines) == len(values) + 1 else [None] * len(values)
+            loaded.rows = [
+                (line, dict(zip(header, row, strict=True))) for line, row in zip(row_lines, values, strict=True)
+            ]
+            try:
+                _copy(con, path, header, types, endings)
+            except SeedUnreadable as error:
+                loaded.typed_load_error = error.message
+    except SeedUnreadable as error:
+        # The records before the one that fails are whole, so their count numbers it.
+        if error.line in lines[1:]:
+            error.row = lines.index(error.line)
+        raise
     return loaded
 
 

@@ -222,7 +222,7 @@ def read_seed(
     try:
         loaded = load_seed(path, column_types)
     except SeedUnreadable as error:
-        seed.problem(error.message, line=error.line)
+        problems.append(ConfigurationProblem(spec.file, error.message, row=error.row, line=error.line))
         seed.unreadable = True
         return seed
     seed.header = loaded.header

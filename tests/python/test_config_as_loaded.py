@@ -84,7 +84,7 @@ def test_one_crlf_line_in_a_lf_file_is_refused_with_its_line(seeds):
     problems = _problems(seeds)
     # One problem: the rows naming teams are not judged against a directory dbt cannot load.
     assert len(problems) == 1, [str(problem) for problem in problems]
-    assert problems[0].seed == "teams.csv" and problems[0].line == 3
+    assert (problems[0].seed, problems[0].row, problems[0].line) == ("teams.csv", 2, 3)
     assert "line 3 ends with CRLF but line 1 with LF" in problems[0].message
 
 
@@ -99,13 +99,13 @@ def test_one_crlf_line_in_a_lf_file_is_refused_with_its_line(seeds):
 def test_a_stray_quote_is_refused_with_its_line(seeds, value, why):
     _edit(seeds, "teams.csv", ",Applied ML,", f",{value},")
     problem = _one(_problems(seeds), "teams.csv")
-    assert problem.line == 3 and why in problem.message
+    assert (problem.row, problem.line) == (2, 3) and why in problem.message
 
 
 def test_an_unquoted_delimiter_in_a_value_is_refused_with_its_line(seeds):
     _edit(seeds, "team_aliases.csv", "foundation models,foundation-models", "foundation, models,foundation-models")
     problem = _one(_problems(seeds), "team_aliases.csv")
-    assert problem.line == 3 and "has 3 fields but the header has 2" in problem.message
+    assert (problem.row, problem.line) == (2, 3) and "has 3 fields but the header has 2" in problem.message
 
 
 def test_a_row_of_empty_fields_is_a_row(seeds):
