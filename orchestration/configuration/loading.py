@@ -5,8 +5,10 @@ renamed, and the type of each column seeds/_seeds.yml gives no `column_types`), 
 with those columns and types, and dbt-duckdb fills it with one COPY (macros/warehouse/
 load_csv_rows.sql, whose options are read from that file here). The values come from that COPY:
 DuckDB's CSV reader, whitespace kept, quoting and escaping as the options say, an empty field NULL.
-The check does the same in an in-memory DuckDB: first into text columns, so each value is judged
-as written and a bad one is named by row and column, then into the typed columns, as dbt does.
+The check does the same in an in-memory DuckDB, twice: into text columns, the values the checks of
+seeds.py judge (stricter than DuckDB's casts, for BigQuery's sake, and naming a bad value by row
+and column), then into the typed columns, as dbt does; that load's own error is reported only
+when no check explains it. A file DuckDB cannot parse is one problem, at the line it names.
 """
 
 from __future__ import annotations
