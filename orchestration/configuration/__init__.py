@@ -13,9 +13,11 @@ and what was expected.
 
 The CLI runs it as `chargeback check-config`, and before `build` and `demo`; the Dagster dbt
 asset runs it before `dbt build`, so nothing is built on an invalid configuration.
-Only the csv module is used: the check is fast and needs no warehouse.
+It judges what dbt loads: loading.py reads each file as dbt-duckdb's seed step does (the header
+and column types as dbt reads them, the values by DuckDB's CSV reader with the seed COPY's own
+options, whitespace and quoting as loaded), in an in-memory DuckDB, so it needs no warehouse.
 
-One module per seed family: seeds.py reads the files and reports, teams.py, phases.py,
+One module per seed family: loading.py loads the files, seeds.py reads and reports, teams.py, phases.py,
 attribution_rules.py, shared_cost_pools.py and service_categories.py judge their seeds, and
 normalisation.py holds the Python twins of the models' normalisation macros.
 """
@@ -30,6 +32,7 @@ from orchestration.configuration.attribution_rules import (
     check_ancestor_teams,
     check_virtual_tag_rules,
 )
+from orchestration.configuration.loading import seed_column_types
 from orchestration.configuration.phases import (
     WORKLOAD_PHASE_ALIASES,
     WORKLOAD_PHASE_RULES,
@@ -42,6 +45,7 @@ from orchestration.configuration.seeds import (
     ConfigurationError,
     ConfigurationProblem,
     read_seed,
+    report_unexplained_load_error,
 )
 from orchestration.configuration.service_categories import (
     SERVICE_CATEGORIES,
@@ -82,10 +86,17 @@ SEED_SPECS = (
 def check_configuration(seeds_dir: Path) -> list[ConfigurationProblem]:
     """Every problem in the configuration seeds of `seeds_dir`, grouped by seed; empty when valid."""
     problems: list[ConfigurationProblem] = []
-    seeds = {spec: read_seed(Path(seeds_dir), spec, problems) for spec in SEED_SPECS}
+    column_types = seed_column_types(Path(seeds_dir))
+    seeds = {
+        spec: read_seed(Path(seeds_dir), spec, problems, column_types.get(spec.file.removesuffix(".csv"), {}))
+        for spec in SEED_SPECS
+    }
     # The directories first: the other seeds name their teams and phases.
-    teams = check_teams(seeds[TEAMS])
-    phases = check_phases(seeds[WORKLOAD_PHASES])
+    teams: set[str] | None = check_teams(seeds[TEAMS])
+    phases: set[str] | None = check_phases(seeds[WORKLOAD_PHASES])
+    # A directory dbt cannot load names nothing: one problem for it, none for each row naming it.
+    teams = None if seeds[TEAMS].unreadable else teams
+    phases = None if seeds[WORKLOAD_PHASES].unreadable else phases
     check_team_aliases(seeds[TEAM_ALIASES], teams)
     check_tag_key_aliases(seeds[TAG_KEY_ALIASES])
     check_phase_aliases(seeds[WORKLOAD_PHASE_ALIASES], phases)
@@ -94,6 +105,8 @@ def check_configuration(seeds_dir: Path) -> list[ConfigurationProblem]:
     check_ancestor_teams(seeds[ANCESTOR_TEAMS], teams)
     check_virtual_tag_rules(seeds[VIRTUAL_TAG_RULES], teams, phases)
     check_shared_cost_pools(seeds[SHARED_COST_POOLS], seeds[SHARED_COST_POOL_WEIGHTS], teams)
+    for seed in seeds.values():
+        report_unexplained_load_error(seed)
     return problems
 
 

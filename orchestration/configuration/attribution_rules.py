@@ -49,7 +49,7 @@ VIRTUAL_TAG_RULES = SeedSpec(
 _ANCESTOR = re.compile(r"^(folders|organizations|projects)/[^/\s]+$")
 
 
-def check_ancestor_teams(seed: Seed, teams: set[str]) -> None:
+def check_ancestor_teams(seed: Seed, teams: set[str] | None) -> None:
     rows = seed.complete_rows()
     for row in rows:
         seed.known(row, "team", teams, "team", TEAMS.file)
@@ -63,7 +63,7 @@ def check_ancestor_teams(seed: Seed, teams: set[str]) -> None:
     seed.unique(rows, ("ancestor",))
 
 
-def check_virtual_tag_rules(seed: Seed, teams: set[str], phases: set[str]) -> None:
+def check_virtual_tag_rules(seed: Seed, teams: set[str] | None, phases: set[str] | None) -> None:
     rows = seed.complete_rows()
     ranges: dict[str, list[tuple[Row, date | None, date | None]]] = defaultdict(list)
     for row in seed.rows:

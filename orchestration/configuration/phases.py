@@ -31,14 +31,14 @@ def check_phases(seed: Seed) -> set[str]:
     return {row.get("workload_phase") for row in rows}
 
 
-def check_phase_aliases(seed: Seed, phases: set[str]) -> None:
+def check_phase_aliases(seed: Seed, phases: set[str] | None) -> None:
     rows = seed.complete_rows()
     for row in rows:
         seed.known(row, "workload_phase", phases, "workload phase", WORKLOAD_PHASES.file)
     seed.unique(rows, ("alias",), normalize_phase_value)
 
 
-def check_phase_rules(seed: Seed, phases: set[str]) -> None:
+def check_phase_rules(seed: Seed, phases: set[str] | None) -> None:
     rows = seed.complete_rows()
     for row in seed.rows:
         seed.integer(row, "priority")

@@ -1,4 +1,4 @@
-"""Reading the configuration seeds (seeds/*.csv) and reporting what is wrong in them.
+"""The configuration seeds (seeds/*.csv) as dbt loads them (loading.py), and what is wrong in them.
 
 Every problem names the seed file, the data row (1-based, header excluded) and its line in the
 file, the column, and what was expected. The checks of each seed family (teams.py, phases.py,
@@ -8,8 +8,6 @@ through the field checks of `Seed`.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from orchestration.configuration.loading import SeedUnreadable, load_seed
 from orchestration.configuration.normalisation import sql_trim
 
 # ASCII digits only: int(), Decimal() and the regex \d also take other scripts' digits (and
@@ -42,7 +41,7 @@ class ConfigurationProblem:
     def __str__(self) -> str:
         where = f"seeds/{self.seed}"
         if self.row is not None:
-            where += f", row {self.row} (line {self.line})"
+            where += f", row {self.row}" + (f" (line {self.line})" if self.line is not None else "")
         elif self.line is not None:
             where += f", line {self.line}"
         if self.column:
@@ -83,8 +82,8 @@ class SeedSpec:
 @dataclass(eq=False)
 class Row:
     number: int  # 1-based data row
-    line: int  # line of the file where the row starts
-    values: dict[str, str]  # stripped; what dbt would load otherwise is reported on reading
+    line: int | None  # line of the file where the row starts (None if it cannot be told)
+    values: dict[str, str]  # as loaded, NULL as "", stripped; whitespace dbt keeps is reported on reading
 
     def get(self, column: str) -> str:
         return self.values.get(column) or ""
@@ -100,6 +99,8 @@ class Seed:
     header: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     present: bool = False
+    unreadable: bool = False  # present, but dbt could not load it
+    typed_load_error: str | None = None
 
     def has(self, column: str) -> bool:
         return column in self.header
@@ -176,9 +177,10 @@ class Seed:
         if value and value.lower() not in ("true", "false"):
             self.problem(f"{value!r} is not a boolean (expected true or false)", row, column)
 
-    def known(self, row: Row, column: str, known: set[str], what: str, source: str) -> bool:
+    def known(self, row: Row, column: str, known: set[str] | None, what: str, source: str) -> bool:
+        """Report a value not in `known`; None: the source could not be read, so nothing is judged."""
         value = row.get(column)
-        if value and value not in known:
+        if known is not None and value and value not in known:
             self.problem(f"unknown {what} {value!r}: not in seeds/{source}", row, column)
             return False
         return True
@@ -204,9 +206,12 @@ def integer_value(text: str) -> str:
     return str(int(text)) if _INTEGER.match(text) else text
 
 
-def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProblem]) -> Seed:
-    """The seed `spec.file` of `seeds_dir`. Problems of the file, its header, a row's field count
-    and values dbt would load otherwise than read here are reported."""
+def read_seed(
+    seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProblem], column_types: dict[str, str]
+) -> Seed:
+    """The seed `spec.file` of `seeds_dir` as dbt loads it (loading.py), with `column_types` from
+    seeds/_seeds.yml. Problems of the file, its header, and values dbt would load otherwise than
+    the checks read them (whitespace around) are reported."""
     seed = Seed(spec, problems)
     path = seeds_dir / spec.file
     if not path.exists():
@@ -215,48 +220,36 @@ def read_seed(seeds_dir: Path, spec: SeedSpec, problems: list[ConfigurationProbl
         return seed
     seed.present = True
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        seed.problem(f"cannot be read as UTF-8 text: {error}")
+        loaded = load_seed(path, column_types)
+    except SeedUnreadable as error:
+        problems.append(ConfigurationProblem(spec.file, error.message, row=error.row, line=error.line))
+        seed.unreadable = True
         return seed
-    # newline="": the csv module finds the line breaks itself, as dbt's loaders do; str.splitlines()
-    # would also break lines at form feeds, U+2028 and other characters CSV keeps in a value.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            seed.problem("file is empty: expected a header line", line=1)
-            return seed
-        seed.header = [name.strip() for name in header]
-        _check_header(seed)
-        number = 0
-        start_line = reader.line_num + 1
-        for fields in reader:
-            line, start_line = start_line, reader.line_num + 1
-            if not any(value.strip() for value in fields):
-                continue  # blank line
-            number += 1
-            row = Row(number, line, {})
-            if len(fields) != len(seed.header):
-                seed.problem(f"has {len(fields)} fields but the header has {len(seed.header)}", row)
-            # A row with too many or too few fields is reported above; the fields it has are still read.
-            for name, value in zip(seed.header, fields, strict=False):
-                if name not in row.values:
-                    _check_loaded_as_written(seed, row, name, value)
-                    row.values[name] = value.strip()
-            seed.rows.append(row)
-    except csv.Error as error:
-        seed.problem(f"is not valid CSV: {error}", line=reader.line_num)
+    seed.header = loaded.header
+    seed.typed_load_error = loaded.typed_load_error
+    for name in loaded.duplicate_columns:
+        seed.problem(f"column {name!r} appears twice in the header", column=name, line=1)
+    _check_header(seed)
+    for number, (line, values) in enumerate(loaded.rows, start=1):
+        row = Row(number, line, {})
+        for name, value in values.items():
+            _check_loaded_as_written(seed, row, name, value or "")
+            row.values[name] = (value or "").strip()
+        seed.rows.append(row)
     return seed
+
+
+def report_unexplained_load_error(seed: Seed) -> None:
+    """The checks above are stricter than the warehouse's types, so a typed load that fails has
+    a reported reason; if it has none, DuckDB's own message is the problem."""
+    if seed.typed_load_error and not any(problem.seed == seed.spec.file for problem in seed.problems):
+        seed.problem(f"dbt cannot load it into the column types of seeds/_seeds.yml: {seed.typed_load_error}")
 
 
 def _check_header(seed: Seed) -> None:
     spec = seed.spec
-    seen: set[str] = set()
+    seen = set(seed.header)
     for name in seed.header:
-        if name in seen:
-            seed.problem(f"column {name!r} appears twice in the header", column=name, line=1)
-        seen.add(name)
         if spec.strict and name not in spec.columns:
             seed.problem(f"unknown column {name!r}; expected columns: {', '.join(spec.columns)}", column=name, line=1)
     for name in spec.required:

@@ -49,7 +49,7 @@ WEIGHT_TOLERANCE = Decimal("1e-9")
 _SMALLEST_MONEY_WEIGHT = Decimal("0.0000000005")
 
 
-def check_shared_cost_pools(pools_seed: Seed, weights_seed: Seed, teams: set[str]) -> None:
+def check_shared_cost_pools(pools_seed: Seed, weights_seed: Seed, teams: set[str] | None) -> None:
     pools, methods = _check_pools(pools_seed, teams)
     listed = _check_weights(weights_seed, methods, teams)
     for row in pools:
@@ -61,7 +61,7 @@ def check_shared_cost_pools(pools_seed: Seed, weights_seed: Seed, teams: set[str
             )
 
 
-def _check_pools(seed: Seed, teams: set[str]) -> tuple[list[Row], dict[str, str]]:
+def _check_pools(seed: Seed, teams: set[str] | None) -> tuple[list[Row], dict[str, str]]:
     """Check the pools; return the complete rows and each pool's split method."""
     pools = seed.complete_rows()
     for row in seed.rows:
@@ -71,7 +71,7 @@ def _check_pools(seed: Seed, teams: set[str]) -> tuple[list[Row], dict[str, str]
     methods: dict[str, str] = {}
     for row in pools:
         # A pool may take the costs of `unallocated` (nobody owns them), or of a known team.
-        seed.known(row, "team", teams | {UNALLOCATED_TEAM}, "team", TEAMS.file)
+        seed.known(row, "team", None if teams is None else teams | {UNALLOCATED_TEAM}, "team", TEAMS.file)
         method = row.get("method")
         if method not in SPLIT_METHODS:
             seed.problem(f"method {method!r} must be one of: {', '.join(SPLIT_METHODS)}", row, "method")
@@ -82,7 +82,7 @@ def _check_pools(seed: Seed, teams: set[str]) -> tuple[list[Row], dict[str, str]
     return pools, methods
 
 
-def _check_weights(seed: Seed, methods: dict[str, str], teams: set[str]) -> set[str]:
+def _check_weights(seed: Seed, methods: dict[str, str], teams: set[str] | None) -> set[str]:
     """Check the recipients and weights of the pools in `methods`; return the pools that list any."""
     recipients = seed.complete_rows()
     seed.unique(recipients, ("pool_id", "team"))

@@ -45,7 +45,7 @@ def check_teams(seed: Seed) -> set[str]:
     return {row.get("team") for row in rows}
 
 
-def check_team_aliases(seed: Seed, teams: set[str]) -> None:
+def check_team_aliases(seed: Seed, teams: set[str] | None) -> None:
     rows = seed.complete_rows()
     first: dict[str, Row] = {}
     for row in rows:
@@ -69,7 +69,7 @@ def check_team_aliases(seed: Seed, teams: set[str]) -> None:
         else:
             first[alias] = row
     # A label carrying the team's own key must resolve: the models map values only through aliases.
-    if seed.present and seed.has("alias") and seed.has("team"):
+    if teams is not None and seed.present and seed.has("alias") and seed.has("team"):
         self_aliased = {row.get("team") for row in rows if normalize_team_value(row.get("alias")) == row.get("team")}
         for team in sorted(teams - self_aliased - {"", UNALLOCATED_TEAM}):
             seed.problem(f"team {team!r} has no alias for its own key: add the row `{team},{team}`")

@@ -311,7 +311,7 @@ def test_duplicate_phase_rule_id(seeds):
         first = next(csv.DictReader(file))
     first["priority"] = "999"
     with (seeds / "workload_phase_rules.csv").open("a", newline="") as file:
-        csv.DictWriter(file, fieldnames=list(first)).writerow(first)
+        csv.DictWriter(file, fieldnames=list(first), lineterminator="\n").writerow(first)
     problem = _only(check_configuration(seeds))
     assert problem.seed == "workload_phase_rules.csv" and "duplicate rule_id" in problem.message
 
