@@ -69,6 +69,34 @@ def raw_tables(resources_for, tmp_path_factory):
     return raw_tables(resources_for(tmp_path_factory.mktemp("any") / "w.duckdb")["warehouse"])
 
 
+@pytest.fixture
+def hold_working_copy():
+    """`hold_working_copy(path, seconds)`: another process takes the working copy's lock (as a run
+    would) and keeps it for `seconds`; returns that process once it holds the lock. Killed after
+    the test if still running."""
+    import subprocess
+    import sys
+
+    holders = []
+
+    def start(working: Path, seconds: float) -> subprocess.Popen:
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+             "from orchestration.warehouse_lock import hold\n"
+             "with hold(Path(sys.argv[1]), 'a test holding the working copy', 5):\n"
+             "    print('held', flush=True); time.sleep(float(sys.argv[2]))", str(working), str(seconds)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        holders.append(holder)
+        assert holder.stdout.readline().strip() == "held"
+        return holder
+
+    yield start
+    for holder in holders:
+        holder.kill()
+        holder.wait()
+
+
 # ------------------------------------------------------------------------- BigQuery, offline
 BIGQUERY_EXPORT = ("billing-project", "billing_export", "gcp_billing_export_resource_v1_0123AB_4567CD_89EF01")
 

@@ -174,24 +174,12 @@ def test_an_ingestion_during_the_build_stops_its_publication(tmp_path, resources
     assert not (tmp_path / "warehouse.duckdb").exists(), "nothing was published"
 
 
-def _hold_in_another_process(working: Path, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
-         "from orchestration.warehouse_lock import hold\n"
-         "with hold(Path(sys.argv[1]), 'a test holding the working copy', 5):\n"
-         "    print('held', flush=True); time.sleep(float(sys.argv[2]))", str(working), str(seconds)],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(Path.cwd())},
-    )  # fmt: skip
-    assert holder.stdout.readline().strip() == "held"
-    return holder
-
-
-def test_an_ingestion_waits_its_turn_then_loads(tmp_path, resources_for):
+def test_an_ingestion_waits_its_turn_then_loads(tmp_path, resources_for, hold_working_copy):
     from orchestration.generate.gcp import generate_gcp_export
 
     summary = generate_gcp_export(tmp_path / "export", rows=800, seed=3, months=1)
     resources = resources_for(tmp_path / "warehouse.duckdb")
-    holder = _hold_in_another_process(resources["warehouse"].path, 3)
+    holder = hold_working_copy(resources["warehouse"].path, 3)
     result = dg.materialize(
         [gcp_billing_export], resources=resources, run_config=ingestion_run_config([str(tmp_path / "export")])
     )
@@ -200,23 +188,23 @@ def test_an_ingestion_waits_its_turn_then_loads(tmp_path, resources_for):
         assert con.execute("select count(*) from raw.gcp_billing_export_resource_v1").fetchone()[0] == summary.rows
 
 
-def test_an_ingestion_that_cannot_get_its_turn_says_why_first_and_loads_nothing(tmp_path, resources_for, monkeypatch):
+def test_an_ingestion_that_cannot_get_its_turn_says_why_first_and_loads_nothing(
+    tmp_path, resources_for, monkeypatch, hold_working_copy
+):
     from orchestration.generate.gcp import generate_gcp_export
 
     generate_gcp_export(tmp_path / "export", rows=800, seed=3, months=1)
     monkeypatch.setenv("CHARGEBACK_WAREHOUSE_WAIT_SECONDS", "1")
     resources = resources_for(tmp_path / "warehouse.duckdb")
-    holder = _hold_in_another_process(resources["warehouse"].path, 30)
-    try:
-        result = dg.materialize(
-            [gcp_billing_export],
-            resources=resources,
-            run_config=ingestion_run_config([str(tmp_path / "export")]),
-            raise_on_error=False,
-        )
-    finally:
-        holder.kill()
-        holder.wait()
+    holder = hold_working_copy(resources["warehouse"].path, 30)
+    result = dg.materialize(
+        [gcp_billing_export],
+        resources=resources,
+        run_config=ingestion_run_config([str(tmp_path / "export")]),
+        raise_on_error=False,
+    )
+    holder.kill()
+    holder.wait()
     assert not result.success
     [failure] = [event for event in result.all_events if event.is_step_failure]
     first_line = failure.step_failure_data.error.message.splitlines()[0]
