@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -26,6 +26,12 @@ def in_hours(delta: timedelta) -> float:
 
 def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _utc_datetime(text: str) -> datetime:
+    """A time dbt wrote; dbt writes UTC, with or without the offset."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def in_the_future(newest: datetime, now: datetime, thresholds: FreshnessThresholds) -> str | None:
@@ -187,8 +193,8 @@ def dbt_freshness_result(
         metadata["snapshotted_at"] = str(result["snapshotted_at"])
     future = None
     if status in ("pass", "warn", "error") and not never_loaded and result.get("snapshotted_at"):
-        measured_at = datetime.fromisoformat(str(result["snapshotted_at"]))
-        future = in_the_future(datetime.fromisoformat(str(max_loaded_at)), measured_at, thresholds)
+        measured_at = _utc_datetime(str(result["snapshotted_at"]))
+        future = in_the_future(_utc_datetime(str(max_loaded_at)), measured_at, thresholds)
     if status == "pass" and not future:
         return dg.AssetCheckResult(
             check_name=DBT_SOURCE_CHECK,
