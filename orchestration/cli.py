@@ -188,13 +188,13 @@ def report_export_freshness(defs, instance, print_fn=print) -> int:
     but does not fail: the export may just be a little late)."""
     import dagster as dg
 
-    from orchestration.freshness.verdicts import DBT_SOURCE_CHECK, EXPORT_TIME_CHECK
+    from orchestration.freshness.verdicts import FRESHNESS_CHECKS
     from orchestration.jobs import FRESHNESS_JOB
 
     result = defs.resolve_job_def(FRESHNESS_JOB).execute_in_process(instance=instance, raise_on_error=False)
     status = 0 if result.success else 1
     evaluations = {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
-    for name in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK):
+    for name in FRESHNESS_CHECKS:
         evaluation = evaluations.get(name)
         if evaluation is None:
             print_fn(f"[chargeback] freshness {name}: did not run (see run {result.run_id})")
@@ -346,7 +346,8 @@ def _parser() -> argparse.ArgumentParser:
 
     freshness = commands.add_parser(
         "freshness",
-        help="is the GCP export still arriving? newest export_time and dbt source freshness (exit 1 on error)",
+        help="is the GCP export still arriving? newest export_time, missing days, dbt source freshness "
+        "(exit 1 on error)",
     )
     freshness.set_defaults(func=cmd_freshness)
 

@@ -49,7 +49,8 @@ def build_jobs(is_local: bool) -> list[dg.UnresolvedAssetJobDefinition]:
     freshness = dg.define_asset_job(
         FRESHNESS_JOB,
         selection=_freshness,
-        description="Is the GCP export still arriving? The newest export_time and dbt source freshness.",
+        description="Is the GCP export still arriving, every day of it? Newest export_time, missing days, "
+        "dbt source freshness.",
         # One check after the other: dbt-duckdb opens the file for writing, which DuckDB refuses
         # while the other check holds it open (the multiprocess default runs both at once).
         executor_def=dg.in_process_executor,

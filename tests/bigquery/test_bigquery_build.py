@@ -98,7 +98,7 @@ def test_data_quality_results_are_recorded_on_bigquery(emulator, bigquery_build)
 
 
 def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
-    # Both freshness checks (Dagster's query and `dbt source freshness`) name the newest export_time.
+    # Both age checks (Dagster's query and `dbt source freshness`) name the newest export_time.
     def newest(output: str) -> list[str]:
         return re.findall(
             r"\[chargeback\] freshness (\S+): (\w+) - .*?export_time (\d{4}-\d\d-\d\d.\d\d:\d\d:\d\d)", output
@@ -106,6 +106,13 @@ def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
 
     assert len(newest(bigquery_build.output)) == 2
     assert newest(bigquery_build.output) == newest(duckdb_build.output)
+
+    # The missing-days check reads the export table too, with the same verdict.
+    def gaps(output: str) -> list[str]:
+        return re.findall(r"\[chargeback\] freshness export_day_gaps: (.*)", output)
+
+    assert len(gaps(bigquery_build.output)) == 1
+    assert gaps(bigquery_build.output) == gaps(duckdb_build.output)
 
 
 # --------------------------------------------------------------------------- the marts

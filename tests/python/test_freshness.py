@@ -17,14 +17,16 @@ import pandas as pd
 import pytest
 import sqlglot
 from dagster._core.storage.dagster_run import DagsterRun
+from freshness_harness import THRESHOLDS, evaluate, freshness_definitions
 
 from orchestration.cli import report_export_freshness
-from orchestration.freshness.asset_checks import FRESHNESS_CHECK_KEYS, build_export_freshness_checks
 from orchestration.freshness.readers import ExportTimeReading, WarehouseUnavailable, read_newest_export_time
 from orchestration.freshness.thresholds import FreshnessThresholds, thresholds_from_source
 from orchestration.freshness.verdicts import (
     DBT_SOURCE_CHECK,
+    EXPORT_DAY_GAPS_CHECK,
     EXPORT_TIME_CHECK,
+    FRESHNESS_CHECKS,
     dbt_freshness_result,
     export_time_result,
 )
@@ -35,7 +37,6 @@ from orchestration.jobs import FRESHNESS_JOB, build_freshness_schedule
 from orchestration.settings import Settings
 from orchestration.transform.project import DbtManifest, chargeback_dbt_project
 
-THRESHOLDS = FreshnessThresholds(warn_after=timedelta(hours=36), error_after=timedelta(hours=72))
 NEWEST = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 
 
@@ -43,7 +44,13 @@ NEWEST = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 
 
 def _reading(newest: datetime | None = NEWEST, rows: int = 10) -> ExportTimeReading:
-    return ExportTimeReading(relation="raw.gcp_billing_export_resource_v1", row_count=rows, newest_export_time=newest)
+    return ExportTimeReading(
+        relation="raw.gcp_billing_export_resource_v1",
+        row_count=rows,
+        newest_export_time=newest,
+        future_rows=0,
+        newest_not_future=newest,
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,7 +60,7 @@ def _reading(newest: datetime | None = NEWEST, rows: int = 10) -> ExportTimeRead
         (timedelta(hours=36), True, None),  # at the threshold: still fresh (dbt's rule too)
         (timedelta(hours=37), False, dg.AssetCheckSeverity.WARN),
         (timedelta(hours=72, minutes=1), False, dg.AssetCheckSeverity.ERROR),
-        (timedelta(hours=-5), True, None),  # newest row in the future: fresh, and said so
+        (timedelta(hours=-3), True, None),  # ahead by the clock-skew tolerance: fresh, and said so
     ],
 )
 def test_verdict_by_age_of_the_newest_export_time(age, passed, severity):
@@ -65,7 +72,7 @@ def test_verdict_by_age_of_the_newest_export_time(age, passed, severity):
     assert result.metadata["lag_hours"].value == round(age.total_seconds() / 3600, 2)
     assert result.metadata["newest_export_time"].value == NEWEST.timestamp()
     if age < timedelta(0):
-        assert "future" in result.description
+        assert "in the future, within the clock-skew tolerance" in result.description
 
 
 def test_no_rows_is_an_error_not_a_crash():
@@ -83,19 +90,36 @@ def test_thresholds_come_from_the_dbt_source_freshness_block():
 
 
 def test_thresholds_other_periods_and_bad_ones():
-    def manifest(freshness):
-        return {"freshness": freshness}
+    rules = {
+        "freshness_future_tolerance": {"count": 1, "period": "hour"},
+        "freshness_gap_window": {"count": 3, "period": "day"},
+    }
+
+    def manifest(freshness, meta=rules):
+        return {"freshness": freshness, "config": {"meta": meta}}
 
     days = manifest({"warn_after": {"count": 1, "period": "day"}, "error_after": {"count": 2, "period": "day"}})
-    assert thresholds_from_source(days) == FreshnessThresholds(timedelta(days=1), timedelta(days=2))
+    assert thresholds_from_source(days) == FreshnessThresholds(
+        timedelta(days=1), timedelta(days=2), future_tolerance=timedelta(hours=1), gap_window=timedelta(days=3)
+    )
     only_error = manifest(
         {"warn_after": {"count": None, "period": None}, "error_after": {"count": 48, "period": "hour"}}
     )
-    assert thresholds_from_source(only_error) == FreshnessThresholds(timedelta(hours=48), timedelta(hours=48))
+    assert (thresholds_from_source(only_error).warn_after, thresholds_from_source(only_error).error_after) == (
+        timedelta(hours=48),
+        timedelta(hours=48),
+    )
     with pytest.raises(ValueError, match=r"_gcp_billing_export__sources.yml.*warn_after.*'fortnight'"):
         thresholds_from_source(manifest({"warn_after": {"count": 1, "period": "fortnight"}}))
     with pytest.raises(ValueError, match="warn_after <= error_after"):
-        FreshnessThresholds(timedelta(hours=10), timedelta(hours=5))
+        FreshnessThresholds(timedelta(hours=10), timedelta(hours=5), timedelta(hours=3), timedelta(days=7))
+    # The rules only the Dagster checks apply have one home, the YAML: missing is an error, not a default.
+    with pytest.raises(ValueError, match=r"_gcp_billing_export__sources.yml.*meta needs freshness_gap_window"):
+        thresholds_from_source(
+            manifest(days["freshness"], meta={"freshness_future_tolerance": {"count": 1, "period": "hour"}})
+        )
+    with pytest.raises(ValueError, match="whole number of days"):
+        FreshnessThresholds(timedelta(hours=1), timedelta(hours=2), timedelta(hours=3), timedelta(hours=36))
 
 
 @pytest.mark.parametrize(
@@ -120,7 +144,7 @@ def test_dbt_statuses_become_check_results(status, passed, severity):
             }
         ]
     }
-    result = dbt_freshness_result(sources, ["dbt's own words"])
+    result = dbt_freshness_result(sources, ["dbt's own words"], THRESHOLDS)
     assert result.passed is passed and (passed or result.severity == severity)
     if status in ("warn", "error"):
         assert "72.0 h old (warn_after 36 hours)" in result.description
@@ -140,8 +164,10 @@ def test_dbt_empty_source_and_missing_result_are_said_in_words():
             }
         ]
     }
-    assert "no rows" in dbt_freshness_result(empty, []).description
-    missing = dbt_freshness_result({"results": []}, ['Catalog Error: Table with name "raw.x" does not exist'])
+    assert "no rows" in dbt_freshness_result(empty, [], THRESHOLDS).description
+    missing = dbt_freshness_result(
+        {"results": []}, ['Catalog Error: Table with name "raw.x" does not exist'], THRESHOLDS
+    )
     assert not missing.passed and missing.severity == dg.AssetCheckSeverity.ERROR
     assert "does not exist" in missing.description
 
@@ -150,11 +176,20 @@ def test_dbt_empty_source_and_missing_result_are_said_in_words():
 
 
 def test_bigquery_reads_the_export_table_in_place(bigquery_warehouse):
-    frame = pd.DataFrame({"newest_export_time": [pd.Timestamp(NEWEST)], "row_count": [42]})
+    frame = pd.DataFrame(
+        {
+            "newest_export_time": [pd.Timestamp(NEWEST)],
+            "row_count": [42],
+            "future_rows": [0],
+            "newest_not_future": [pd.Timestamp(NEWEST)],
+        }
+    )
     export = "billing-project.billing_export.gcp_billing_export_resource_v1_0123AB_4567CD_89EF01"
     warehouse, client = bigquery_warehouse({"max(export_time)": frame}, {export: []})
-    reading = read_newest_export_time(warehouse)
-    assert reading == ExportTimeReading(relation=f"`{export}`", row_count=42, newest_export_time=NEWEST)
+    reading = read_newest_export_time(warehouse, not_after=NEWEST + timedelta(hours=3))
+    assert reading == ExportTimeReading(
+        relation=f"`{export}`", row_count=42, newest_export_time=NEWEST, future_rows=0, newest_not_future=NEWEST
+    )
     # The same plain statement as on DuckDB, and valid BigQuery.
     (query,) = [call[1] for call in client.calls if call[0] == "query"]
     assert sqlglot.parse_one(query, read="bigquery").find(sqlglot.exp.Max) is not None
@@ -165,7 +200,7 @@ def test_bigquery_missing_table_is_a_clear_failure(bigquery_warehouse):
     with pytest.raises(
         WarehouseUnavailable, match="gcp_billing_export_resource_v1_0123AB.*does not exist.*CHARGEBACK_EXPORT"
     ):
-        read_newest_export_time(warehouse)
+        read_newest_export_time(warehouse, not_after=NEWEST)
 
 
 # --------------------------------------------------------------------------- the Dagster checks on a real warehouse
@@ -192,37 +227,14 @@ def freshness_defs(resources_for):
     """Definitions with the freshness checks on a warehouse file of the test's own, at a given now."""
 
     def build(path: Path, now: datetime | None = None) -> dg.Definitions:
-        checks = build_export_freshness_checks(thresholds=THRESHOLDS, clock=lambda: now)
-        only = [
-            dg.define_asset_job(f"only_{key.name}", selection=dg.AssetSelection.checks(key))
-            for key in FRESHNESS_CHECK_KEYS
-        ]
-        freshness = dg.define_asset_job(
-            FRESHNESS_JOB,
-            selection=dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS),
-            executor_def=dg.in_process_executor,
-        )
-        return dg.Definitions(
-            assets=[dg.AssetSpec(GCP_BILLING_EXPORT)],
-            asset_checks=checks,
-            jobs=[freshness, *only],
-            resources=resources_for(path),
-        )
+        return freshness_definitions(resources_for(path), now)
 
     return build
 
 
-def _evaluate(defs: dg.Definitions, check: str) -> dg.AssetCheckEvaluation:
-    result = defs.resolve_job_def(f"only_{check}").execute_in_process(instance=dg.DagsterInstance.ephemeral())
-    assert result.success
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.check_name == check
-    return evaluation
-
-
 def test_stalled_export_fails_with_the_figures(warehouse, freshness_defs):
     newest = _newest(warehouse)
-    evaluation = _evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=100)), EXPORT_TIME_CHECK)
+    evaluation = evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=100)), EXPORT_TIME_CHECK)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     metadata = {key: value.value for key, value in evaluation.metadata.items()}
     assert metadata["newest_export_time"] == pytest.approx(newest.timestamp())
@@ -234,9 +246,9 @@ def test_stalled_export_fails_with_the_figures(warehouse, freshness_defs):
 
 def test_late_export_warns_and_fresh_export_passes(warehouse, freshness_defs):
     newest = _newest(warehouse)
-    late = _evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=40)), EXPORT_TIME_CHECK)
+    late = evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=40)), EXPORT_TIME_CHECK)
     assert not late.passed and late.severity == dg.AssetCheckSeverity.WARN
-    fresh = _evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=3)), EXPORT_TIME_CHECK)
+    fresh = evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=3)), EXPORT_TIME_CHECK)
     assert fresh.passed
     assert fresh.metadata["lag_hours"].value == 3.0
 
@@ -245,12 +257,12 @@ def test_empty_raw_table_and_missing_warehouse_fail_clearly(tmp_path, freshness_
     empty = tmp_path / "empty.duckdb"
     with duckdb.connect(str(empty)) as con:
         ensure_raw_tables(con, raw_tables)
-    evaluation = _evaluate(freshness_defs(empty, now=NEWEST), EXPORT_TIME_CHECK)
+    evaluation = evaluate(freshness_defs(empty, now=NEWEST), EXPORT_TIME_CHECK)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "no rows" in evaluation.description
 
     missing = tmp_path / "never-created.duckdb"
-    evaluation = _evaluate(freshness_defs(missing, now=NEWEST), EXPORT_TIME_CHECK)
+    evaluation = evaluate(freshness_defs(missing, now=NEWEST), EXPORT_TIME_CHECK)
     assert not evaluation.passed and "does not exist" in evaluation.description
     assert not missing.exists()  # the check only reads: it must not create the warehouse
 
@@ -260,7 +272,7 @@ def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch,
     so the expected status follows from the wall clock and the data's newest export_time."""
     monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(warehouse))  # what profiles.yml reads
     newest = _newest(warehouse)
-    evaluation = _evaluate(freshness_defs(warehouse, now=NEWEST), DBT_SOURCE_CHECK)
+    evaluation = evaluate(freshness_defs(warehouse, now=NEWEST), DBT_SOURCE_CHECK)
     age = datetime.now(UTC) - newest
     expected = "error" if age > THRESHOLDS.error_after else "warn" if age > THRESHOLDS.warn_after else "pass"
     assert evaluation.metadata["dbt_status"].value == expected
@@ -271,13 +283,14 @@ def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch,
 
 def test_cli_report_prints_each_check_and_fails_on_error(tmp_path, freshness_defs):
     lines: list[str] = []
-    # No warehouse at all: both checks fail with ERROR without running dbt, and the command says so.
+    # No warehouse at all: every check fails with ERROR without running dbt, and the command says so.
     status = report_export_freshness(
         freshness_defs(tmp_path / "none.duckdb", now=NEWEST), dg.DagsterInstance.ephemeral(), print_fn=lines.append
     )
     assert status == 1
     assert [line.split(":")[0] for line in lines] == [
         f"[chargeback] freshness {EXPORT_TIME_CHECK}",
+        f"[chargeback] freshness {EXPORT_DAY_GAPS_CHECK}",
         f"[chargeback] freshness {DBT_SOURCE_CHECK}",
     ]
     assert all("ERROR" in line and "does not exist" in line for line in lines)
@@ -290,19 +303,17 @@ def test_definitions_run_the_checks_hourly_in_their_own_job():
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert {dg.AssetCheckKey(GCP_BILLING_EXPORT, n) for n in (EXPORT_TIME_CHECK, DBT_SOURCE_CHECK)} <= set(
-        graph.asset_check_keys
-    )
+    assert {dg.AssetCheckKey(GCP_BILLING_EXPORT, n) for n in FRESHNESS_CHECKS} <= set(graph.asset_check_keys)
     nodes = {
         job: set(defs.resolve_job_def(job).graph.node_names())
         for job in (FRESHNESS_JOB, "ingest_gcp_job", "build_job", "daily_chargeback_job")
     }
-    assert any(EXPORT_TIME_CHECK in n for n in nodes[FRESHNESS_JOB])
-    assert any(DBT_SOURCE_CHECK in n for n in nodes[FRESHNESS_JOB])
+    for check in FRESHNESS_CHECKS:
+        assert any(check in n for n in nodes[FRESHNESS_JOB]), check
     # Not after every ingestion, and never beside dbt's writes in one run.
     for job in ("ingest_gcp_job", "build_job", "daily_chargeback_job"):
         assert not any("freshness" in n for n in nodes[job]), job
-    # In-process: the two checks one after the other, never two DuckDB handles at once.
+    # In-process: the checks one after the other, never two DuckDB handles at once.
     assert defs.resolve_job_def(FRESHNESS_JOB).executor_def.name == "in_process"
     schedule = defs.resolve_schedule_def("gcp_export_freshness_schedule")
     assert schedule.job_name == FRESHNESS_JOB
@@ -340,7 +351,7 @@ def test_busy_warehouse_is_waited_for_not_called_stale(warehouse, tmp_path, reso
     try:
         assert writer.stdout.readline().strip() == "open"
         started = time.monotonic()
-        reading = read_newest_export_time(resources_for(busy)["warehouse"])
+        reading = read_newest_export_time(resources_for(busy)["warehouse"], not_after=datetime.now(UTC))
         waited = time.monotonic() - started
     finally:
         writer.kill()
