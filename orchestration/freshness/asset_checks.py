@@ -21,6 +21,7 @@ from orchestration.freshness.verdicts import (
 )
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
 from orchestration.resources import Warehouse
+from orchestration.warehouse_lock import WarehouseBusy
 
 FRESHNESS_CHECK_KEYS = [dg.AssetCheckKey(GCP_BILLING_EXPORT, name) for name in FRESHNESS_CHECKS]
 
@@ -61,7 +62,7 @@ def build_export_freshness_checks(
         now = clock()
         try:
             reading = read_newest_export_time(warehouse, not_after=now + thresholds.future_tolerance)
-        except WarehouseUnavailable as missing:
+        except (WarehouseUnavailable, WarehouseBusy) as missing:
             return _logged(context, _unavailable(EXPORT_TIME_CHECK, missing))
         return _logged(context, export_time_result(reading, now, thresholds))
 
@@ -76,7 +77,7 @@ def build_export_freshness_checks(
         now = clock()
         try:
             days = read_export_days(warehouse, *thresholds.gap_window_at(now))
-        except WarehouseUnavailable as missing:
+        except (WarehouseUnavailable, WarehouseBusy) as missing:
             return _logged(context, _unavailable(EXPORT_DAY_GAPS_CHECK, missing))
         return _logged(context, export_day_gaps_result(days, now, thresholds))
 
@@ -91,8 +92,10 @@ def build_export_freshness_checks(
         context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
         try:
-            sources_json, errors = run_dbt_source_freshness(dbt, warehouse)
-        except WarehouseUnavailable as could_not_look:
+            # dbt opens the working copy itself: it waits for its turn like any run of ours.
+            with warehouse.lock(f"dbt source freshness of run {context.run.run_id}"):
+                sources_json, errors = run_dbt_source_freshness(dbt, warehouse)
+        except (WarehouseUnavailable, WarehouseBusy) as could_not_look:
             return _logged(context, _unavailable(DBT_SOURCE_CHECK, could_not_look))
         return _logged(context, dbt_freshness_result(sources_json, errors, thresholds))
 

@@ -96,8 +96,11 @@ def _where_dbt_would_look_instead(dbt: DbtCliResource, warehouse: Warehouse) -> 
     targets = {dbt.target or profile.target, profile.target}
     if targets != {warehouse.name}:
         return f"dbt's target is {' / '.join(sorted(targets))}, the checked warehouse is {warehouse.name}"
-    if isinstance(warehouse, DuckDBWarehouse) and profile.duckdb_path.resolve() != warehouse.path.resolve():
-        return f"dbt would measure {profile.duckdb_path} (CHARGEBACK_DUCKDB_PATH), not the checked {warehouse.path}"
+    if isinstance(warehouse, DuckDBWarehouse) and profile.duckdb_working_path.resolve() != warehouse.path.resolve():
+        return (
+            f"dbt would measure {profile.duckdb_working_path} (the working copy of CHARGEBACK_DUCKDB_PATH), "
+            f"not the checked {warehouse.path}"
+        )
     return None
 
 

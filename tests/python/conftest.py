@@ -46,6 +46,18 @@ def resources_for():
 
 
 @pytest.fixture(scope="session")
+def working_copy():
+    """`working_copy(published)`: where runs write for the warehouse published at that path
+    (ingestion loads there; a build publishes it to the path itself)."""
+    from orchestration.settings import Settings
+
+    def path(published: Path) -> Path:
+        return Settings.from_env({**os.environ, "CHARGEBACK_DUCKDB_PATH": str(published)}).duckdb_working_path
+
+    return path
+
+
+@pytest.fixture(scope="session")
 def ingest(resources_for):
     """`ingest(db_path, paths)`: the GCP loader on a connection to that warehouse file, opened as
     the ingestion asset opens it (the warehouse resource, with the loader's settings), and closed

@@ -216,10 +216,14 @@ def warehouse(ingest, tmp_path_factory) -> Path:
     return path
 
 
-def _newest(path: Path) -> datetime:
-    with duckdb.connect(str(path), read_only=True) as con:
-        newest = con.execute("select max(export_time) from raw.gcp_billing_export_resource_v1").fetchone()[0]
-    return newest.replace(tzinfo=UTC)
+@pytest.fixture
+def newest_of(working_copy):
+    def newest(published: Path) -> datetime:
+        with duckdb.connect(str(working_copy(published)), read_only=True) as con:
+            found = con.execute("select max(export_time) from raw.gcp_billing_export_resource_v1").fetchone()[0]
+        return found.replace(tzinfo=UTC)
+
+    return newest
 
 
 @pytest.fixture
@@ -232,8 +236,8 @@ def freshness_defs(resources_for):
     return build
 
 
-def test_stalled_export_fails_with_the_figures(warehouse, freshness_defs):
-    newest = _newest(warehouse)
+def test_stalled_export_fails_with_the_figures(warehouse, freshness_defs, newest_of):
+    newest = newest_of(warehouse)
     evaluation = evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=100)), EXPORT_TIME_CHECK)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     metadata = {key: value.value for key, value in evaluation.metadata.items()}
@@ -244,8 +248,8 @@ def test_stalled_export_fails_with_the_figures(warehouse, freshness_defs):
     assert "stalled" in evaluation.description
 
 
-def test_late_export_warns_and_fresh_export_passes(warehouse, freshness_defs):
-    newest = _newest(warehouse)
+def test_late_export_warns_and_fresh_export_passes(warehouse, freshness_defs, newest_of):
+    newest = newest_of(warehouse)
     late = evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=40)), EXPORT_TIME_CHECK)
     assert not late.passed and late.severity == dg.AssetCheckSeverity.WARN
     fresh = evaluate(freshness_defs(warehouse, now=newest + timedelta(hours=3)), EXPORT_TIME_CHECK)
@@ -267,11 +271,11 @@ def test_empty_raw_table_and_missing_warehouse_fail_clearly(tmp_path, freshness_
     assert not missing.exists()  # the check only reads: it must not create the warehouse
 
 
-def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch, freshness_defs):
+def test_dbt_source_freshness_runs_against_the_warehouse(warehouse, monkeypatch, freshness_defs, newest_of):
     """The dbt path once, for real: dbt compares with the warehouse's clock (not injectable),
     so the expected status follows from the wall clock and the data's newest export_time."""
     monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(warehouse))  # what profiles.yml reads
-    newest = _newest(warehouse)
+    newest = newest_of(warehouse)
     evaluation = evaluate(freshness_defs(warehouse, now=NEWEST), DBT_SOURCE_CHECK)
     age = datetime.now(UTC) - newest
     expected = "error" if age > THRESHOLDS.error_after else "warn" if age > THRESHOLDS.warn_after else "pass"
