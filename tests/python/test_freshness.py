@@ -334,15 +334,16 @@ def test_schedule_skips_while_the_warehouse_is_being_written():
         assert isinstance(skipped, dg.SkipReason) and "build_job" in skipped.skip_message
 
 
-def test_busy_warehouse_is_waited_for_not_called_stale(warehouse, tmp_path, resources_for):
+def test_busy_warehouse_is_waited_for_not_called_stale(warehouse, tmp_path, resources_for, working_copy):
     """Another process writing (an ingestion, dbt) holds DuckDB's lock: the read waits for it, with
     the warehouse resource's one lock-wait policy, and reads the data once the writer is gone."""
     import subprocess
     import sys
     import time
 
-    busy = tmp_path / "busy.duckdb"
-    busy.write_bytes(warehouse.read_bytes())
+    busy = working_copy(tmp_path / "busy.duckdb")
+    busy.parent.mkdir(parents=True)
+    busy.write_bytes(working_copy(warehouse).read_bytes())
     writer = subprocess.Popen(
         [
             sys.executable,
@@ -355,7 +356,9 @@ def test_busy_warehouse_is_waited_for_not_called_stale(warehouse, tmp_path, reso
     try:
         assert writer.stdout.readline().strip() == "open"
         started = time.monotonic()
-        reading = read_newest_export_time(resources_for(busy)["warehouse"], not_after=datetime.now(UTC))
+        reading = read_newest_export_time(
+            resources_for(tmp_path / "busy.duckdb")["warehouse"], not_after=datetime.now(UTC)
+        )
         waited = time.monotonic() - started
     finally:
         writer.kill()
