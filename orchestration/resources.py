@@ -217,6 +217,7 @@ class DuckDBWarehouse(Warehouse):
         started = time.monotonic()
         staging = self.published.with_name(f".{self.published.name}.publishing")
         with self.connection(purpose="the publication") as con:
+            con.execute("set enable_progress_bar = false")
             con.execute("checkpoint")
             catalog = con.execute("select current_database()").fetchone()[0]
             staging.unlink(missing_ok=True)
