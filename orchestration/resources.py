@@ -1,7 +1,7 @@
 """The resources every domain shares, built once from the settings.
 
 `warehouse` is where the export and the marts are: locally a DuckDB working copy that runs write
-(one at a time, orchestration/warehouse_lock.py) and a published file that readers open, which a
+(one at a time, orchestration/locks.py) and a published file that readers open, which a
 build replaces whole when every blocking check passed (`publish`); or BigQuery (dagster-gcp's
 BigQueryResource). Both answer the same few questions, so the checks
 are written once: run a query, say whether a table exists and what kind each of its columns is,
@@ -28,10 +28,10 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 from dagster_gcp import BigQueryResource
 
+from orchestration.locks import hold
 from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.settings import DEFAULT_WAREHOUSE_WAIT_SECONDS, PROJECT_ROOT, Settings
 from orchestration.transform.project import DbtManifest, Relation
-from orchestration.warehouse_lock import hold
 
 # DuckDB 1.4, the long-term-support line that BI drivers and desktop SQL clients bundle, reads
 # files of this storage version and no later one; DuckDB 2.0 writes the published copy in it.

@@ -20,8 +20,8 @@ from orchestration.freshness.verdicts import (
     in_hours,
 )
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
+from orchestration.locks import WarehouseBusy
 from orchestration.resources import Warehouse
-from orchestration.warehouse_lock import WarehouseBusy
 
 FRESHNESS_CHECK_KEYS = [dg.AssetCheckKey(GCP_BILLING_EXPORT, name) for name in FRESHNESS_CHECKS]
 

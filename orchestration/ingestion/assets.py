@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.ingestion.gcp_loader import LOAD_CONNECTION_CONFIG, GcpIngestionError, RawTables, ingest_gcp_files
+from orchestration.locks import WarehouseBusy
 from orchestration.resources import DuckDBWarehouse, LandingFolder
-from orchestration.warehouse_lock import WarehouseBusy
 
 # The same key dagster-dbt gives the dbt source, so the graph runs from files to marts.
 GCP_BILLING_EXPORT = dg.AssetKey(["gcp_billing_export", "detailed_usage_cost"])

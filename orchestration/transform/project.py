@@ -22,6 +22,7 @@ from typing import Any
 
 from dagster_dbt import DbtProject
 
+from orchestration.locks import hold
 from orchestration.settings import PROJECT_ROOT, Settings
 
 # What dbt reads: when any of it is newer than the manifest, the manifest is parsed again.
@@ -42,11 +43,19 @@ def chargeback_dbt_project(settings: Settings, project_dir: Path = PROJECT_ROOT)
     return DbtProject(project_dir=project_dir, target=settings.target, target_path=Path("target") / settings.target)
 
 
+# A parse takes seconds; one waiting longer than this is stuck behind something else.
+PARSE_WAIT_SECONDS = 600
+
+
 def is_prepared(project: DbtProject, settings: Settings) -> bool:
     stamp = project.manifest_path.with_name(PREPARED_FOR)
     if not project.manifest_path.exists() or not stamp.exists():
         return False
-    if json.loads(stamp.read_text()).get("fingerprint") != settings.fingerprint():
+    try:
+        prepared_for = json.loads(stamp.read_text()).get("fingerprint")
+    except ValueError:  # written by an older version while another wrote it too
+        return False
+    if prepared_for != settings.fingerprint():
         return False
     return project.manifest_path.stat().st_mtime >= _newest_dbt_file_mtime(project.project_dir)
 
@@ -55,10 +64,20 @@ def prepare(project: DbtProject, settings: Settings) -> None:
     """Parse the project (dbt parse) unless its manifest already fits these settings and files."""
     if is_prepared(project, settings) and not project.preparer.using_dagster_dev():
         return
-    project.preparer.prepare(project)
-    project.manifest_path.with_name(PREPARED_FOR).write_text(
-        json.dumps({"fingerprint": settings.fingerprint(), "environment": dict(settings.environment)}, indent=2)
-    )
+    # Commands started together (a sensor's runs, a person's) parse one after the other; the
+    # next finds the manifest ready.
+    with hold(
+        project.manifest_path, "dbt parse", PARSE_WAIT_SECONDS, subject=f"the dbt manifest {project.manifest_path}"
+    ):
+        if is_prepared(project, settings) and not project.preparer.using_dagster_dev():
+            return
+        project.preparer.prepare(project)
+        stamp = project.manifest_path.with_name(PREPARED_FOR)
+        staged = stamp.with_name(stamp.name + ".tmp")
+        staged.write_text(
+            json.dumps({"fingerprint": settings.fingerprint(), "environment": dict(settings.environment)}, indent=2)
+        )
+        staged.replace(stamp)
 
 
 def require_prepared(project: DbtProject, settings: Settings) -> None:

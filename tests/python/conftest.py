@@ -94,7 +94,7 @@ def hold_working_copy():
     def start(working: Path, seconds: float) -> subprocess.Popen:
         holder = subprocess.Popen(
             [sys.executable, "-c", "import sys, time; from pathlib import Path; "
-             "from orchestration.warehouse_lock import hold\n"
+             "from orchestration.locks import hold\n"
              "with hold(Path(sys.argv[1]), 'a test holding the working copy', 5):\n"
              "    print('held', flush=True); time.sleep(float(sys.argv[2]))", str(working), str(seconds)],
             stdout=subprocess.PIPE, text=True,

@@ -22,8 +22,8 @@ import duckdb
 import pytest
 
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
+from orchestration.locks import hold, lock_file
 from orchestration.settings import Settings
-from orchestration.warehouse_lock import hold, lock_file
 
 CHARGEBACK = Path(sys.executable).parent / "chargeback"
 READER = Path(__file__).parent / "published_reader.py"
@@ -213,3 +213,29 @@ def test_an_ingestion_that_cannot_get_its_turn_says_why_first_and_loads_nothing(
     assert not resources["warehouse"].path.exists(), "the ingestion never opened the working copy"
     with hold(resources["warehouse"].path, "the next run", 0):  # free once its holder has gone
         pass
+
+
+def test_two_ingestions_at_once_load_each_extract_once(tmp_path, working_copy):
+    """A sensor run, the daily schedule and a person's `chargeback ingest` racing on one delivery."""
+    from orchestration.generate.gcp import generate_gcp_export
+
+    summary = generate_gcp_export(tmp_path / "export", rows=1200, seed=8, months=1)
+    racers = [
+        subprocess.Popen(
+            [str(CHARGEBACK), "ingest", "gcp", str(tmp_path / "export")],
+            env=_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [racer.communicate()[0] for racer in racers]
+    assert [racer.returncode for racer in racers] == [0, 0], outputs
+    with duckdb.connect(str(working_copy(tmp_path / "warehouse.duckdb")), read_only=True) as con:
+        rows = con.execute("select count(*) from raw.gcp_billing_export_resource_v1").fetchone()[0]
+        loaded_twice = con.execute(
+            "select count(*) from (select sha256 from raw.gcp_ingestion_log where status = 'loaded' "
+            "group by sha256 having count(*) > 1)"
+        ).fetchone()[0]
+    assert rows == summary.rows and loaded_twice == 0

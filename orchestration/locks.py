@@ -6,7 +6,10 @@ the checks, the freshness readings, the publication) first takes this advisory l
 `fcntl.flock` on `<working copy>.lock`, waits for it with backoff up to a limit, and when it gives
 up says who holds it and since when. Readers never take it: they open the published file.
 
-The lock is re-entrant within a process (a step that holds it may open connections that take it
+The same lock serialises the dbt parse that commands started together would otherwise run at
+once over one manifest (orchestration/transform/project.py).
+
+The lock is re-entrant within a thread (a step that holds it may open connections that take it
 again), and the kernel releases it when its process dies, however it dies.
 """
 
@@ -28,7 +31,9 @@ class WarehouseBusy(RuntimeError):
     """The working copy stayed locked by another process for longer than we wait."""
 
 
-_held: dict[Path, tuple[int, int]] = {}  # lock file -> (descriptor, depth), this process's
+# (lock file, thread) -> (descriptor, depth): re-entrant for one thread; another thread of the
+# same process waits like another process (flock conflicts between separate opens).
+_held: dict[tuple[Path, int], tuple[int, int]] = {}
 _guard = threading.Lock()
 
 
@@ -37,35 +42,38 @@ def lock_file(working_copy: Path) -> Path:
 
 
 @contextlib.contextmanager
-def hold(working_copy: Path, purpose: str, wait_seconds: float) -> Iterator[None]:
+def hold(working_copy: Path, purpose: str, wait_seconds: float, subject: str | None = None) -> Iterator[None]:
     """Hold the working copy's lock for `purpose` (shown to whoever waits), waiting up to
-    `wait_seconds` for it; raise WarehouseBusy, naming the holder, when it stays taken."""
+    `wait_seconds` for it; raise WarehouseBusy, naming the holder, when it stays taken. Any other
+    file one process at a time may write can be held the same way (`subject` names it)."""
     path = lock_file(working_copy)
+    subject = subject or f"the working warehouse {working_copy}"
+    key = (path, threading.get_ident())
     with _guard:
-        if path in _held:
-            descriptor, depth = _held[path]
-            _held[path] = (descriptor, depth + 1)
+        if key in _held:
+            descriptor, depth = _held[key]
+            _held[key] = (descriptor, depth + 1)
             reentered = True
         else:
             reentered = False
     if not reentered:
-        descriptor = _acquire(path, purpose, wait_seconds)
+        descriptor = _acquire(path, subject, purpose, wait_seconds)
         with _guard:
-            _held[path] = (descriptor, 1)
+            _held[key] = (descriptor, 1)
     try:
         yield
     finally:
         with _guard:
-            descriptor, depth = _held[path]
+            descriptor, depth = _held[key]
             if depth > 1:
-                _held[path] = (descriptor, depth - 1)
+                _held[key] = (descriptor, depth - 1)
             else:
-                del _held[path]
+                del _held[key]
                 fcntl.flock(descriptor, fcntl.LOCK_UN)
                 os.close(descriptor)
 
 
-def _acquire(path: Path, purpose: str, wait_seconds: float) -> int:
+def _acquire(path: Path, subject: str, purpose: str, wait_seconds: float) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     started, delay = time.monotonic(), 0.05
@@ -79,7 +87,7 @@ def _acquire(path: Path, purpose: str, wait_seconds: float) -> int:
                 holder = _holder(path)
                 os.close(descriptor)
                 raise WarehouseBusy(
-                    f"could not get the working warehouse {path.with_suffix('')} for {purpose}: "
+                    f"could not get {subject} for {purpose}: "
                     f"{holder} still holds it after {waited:.0f} s of waiting "
                     "(CHARGEBACK_WAREHOUSE_WAIT_SECONDS sets the wait)"
                 ) from None
