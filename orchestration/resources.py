@@ -22,6 +22,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 from dagster_gcp import BigQueryResource
 
+from orchestration.processes import dbt_executable
 from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.settings import PROJECT_ROOT, Settings
 from orchestration.transform.project import DbtManifest, Relation
@@ -267,7 +268,7 @@ def gx_dir(settings: Settings) -> Path:
 
 def build_resources(settings: Settings, project: DbtProject) -> dict[str, dg.ConfigurableResource]:
     return {
-        "dbt": DbtCliResource(project_dir=project),
+        "dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable()),
         "warehouse": warehouse_resource(settings, project),
         "great_expectations": GreatExpectationsResource(gx_dir=str(gx_dir(settings))),
         "landing_folder": LandingFolder(path=str(settings.landing_dir)),
