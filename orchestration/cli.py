@@ -97,17 +97,18 @@ def execute(job_def, instance, run_config=None):
         run_config=run_config, instance=instance, raise_on_error=False, tags=process_tags()
     )
     if _was_interrupted(result):
-        raise KeyboardInterrupt(f"{job_def.name} (run {result.run_id}) was interrupted")
+        raise KeyboardInterrupt(f"during {job_def.name} (run {result.run_id}, marked failed)")
     return result
 
 
 def _was_interrupted(result) -> bool:
+    """Whether Dagster ended the run on SIGINT or SIGTERM (it says: unexpected termination)."""
     import dagster as dg
+    from dagster._core.events import RunFailureReason
 
     failure = next((event for event in result.all_events if event.event_type == dg.DagsterEventType.RUN_FAILURE), None)
     data = failure.event_specific_data if failure is not None else None
-    reason = getattr(data, "failure_reason", None)
-    return reason is not None and reason.value == "UNEXPECTED_TERMINATION"
+    return getattr(data, "failure_reason", None) == RunFailureReason.UNEXPECTED_TERMINATION
 
 
 def run_job(job_name: str, run_config=None) -> bool:
@@ -415,12 +416,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # SIGTERM (a supervisor, `kill`) stops the command as Ctrl-C does. During a run Dagster
     # handles both itself: it interrupts dbt (SIGINT), waits for it and marks the run failed.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return args.func(args)
     except KeyboardInterrupt as interrupt:
-        print(f"[chargeback] interrupted{': ' + str(interrupt) if str(interrupt) else ''}; stopped", file=sys.stderr)
+        detail = f" {interrupt}" if str(interrupt) else ""
+        print(f"[chargeback] interrupted{detail}; stopped", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

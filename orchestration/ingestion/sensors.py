@@ -65,13 +65,14 @@ def _requested_run(instance: dg.DagsterInstance, run_key: str) -> dg.DagsterRun 
 
 
 def refused_its_input(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
-    """Whether the ingestion failed by refusing the extract (the asset raises dg.Failure for bad
-    input, naming file, line and field): trying the same files again would only repeat it. A lock
-    that did not come, a killed process, any other error: worth trying again."""
-    return any(
-        record.dagster_event.step_failure_data.user_failure_data is not None
-        for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-    )
+    """Whether the ingestion failed by refusing the extract: the asset (assets.py) raises dg.Failure
+    for bad input, with its `file`, `line` and `field` as metadata; the same files would only be
+    refused again. A lock that did not come, a killed process, any other error: worth trying again."""
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        failure = record.dagster_event.step_failure_data.user_failure_data
+        if failure is not None and "file" in failure.metadata:
+            return True
+    return False
 
 
 @dg.sensor(

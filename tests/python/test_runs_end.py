@@ -22,9 +22,17 @@ import psutil
 import pytest
 from dagster._core.storage.dagster_run import DagsterRun
 
+from orchestration.definitions import defs
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.jobs import BUILD_JOB, FRESHNESS_JOB, build_freshness_schedule
-from orchestration.processes import PID_TAG, PROCESS_START_TAG, fail_dead_runs, process_is_alive, process_tags
+from orchestration.processes import (
+    DBT_ENDING_WITH_PARENT,
+    PID_TAG,
+    PROCESS_START_TAG,
+    fail_dead_runs,
+    process_is_alive,
+    process_tags,
+)
 from orchestration.quality.results import RESULTS_TABLE
 
 CHARGEBACK = Path(sys.executable).parent / "chargeback"
@@ -43,6 +51,18 @@ class Workspace:
     def runs(self, job_name: str) -> list[DagsterRun]:
         with self.instance() as instance:
             return list(instance.get_runs(filters=dg.RunsFilter(job_name=job_name)))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _session_manifest_kept():
+    """The `chargeback` subprocesses parse the dbt project for their own warehouse, over the
+    manifest this session prepared: prepared again for the session once they are done."""
+    yield
+    from orchestration.settings import Settings
+    from orchestration.transform.project import chargeback_dbt_project, prepare
+
+    settings = Settings.from_env()
+    prepare(chargeback_dbt_project(settings), settings)
 
 
 @pytest.fixture()
@@ -96,11 +116,18 @@ def _start_build_and_wait_for_dbt(workspace: Workspace) -> tuple[subprocess.Pope
 
 
 def _survivors(process: psutil.Process) -> list[psutil.Process]:
-    """`process` if it is still running a minute on (dbt left alone would have finished by then)."""
-    _, alive = psutil.wait_procs([process], timeout=60)
-    for survivor in alive:
-        survivor.kill()  # not left writing the next test's files
-    return alive
+    """`process` if it still runs a minute on. Ended means gone or a zombie: an orphan is reaped
+    by whoever adopted it, when that process gets round to it."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return []
+        except psutil.NoSuchProcess:
+            return []
+        time.sleep(0.2)
+    process.kill()  # not left writing the next test's files
+    return [process]
 
 
 @linux_only
@@ -192,9 +219,6 @@ def test_the_freshness_schedule_does_not_wait_on_a_dead_run():
 
 @linux_only
 def test_dbt_runs_behind_the_wrapper_that_ends_it_with_its_parent():
-    from orchestration.definitions import defs
-    from orchestration.processes import DBT_ENDING_WITH_PARENT
-
     assert defs.resources["dbt"].dbt_executable == str(DBT_ENDING_WITH_PARENT)
 
 
