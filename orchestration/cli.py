@@ -55,11 +55,60 @@ def _instance():
     # Dagster's own variable, which DagsterInstance.get() reads: given a default for this process.
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        # A FinOps warehouse often runs where nothing may call home.
-        config.write_text("telemetry:\n  enabled: false\n")
+    _add_missing_instance_settings(home / "dagster.yaml")
     return dg.DagsterInstance.get()
+
+
+# What the CLI adds to $DAGSTER_HOME/dagster.yaml when the file does not say otherwise.
+INSTANCE_SETTINGS = {
+    # A FinOps warehouse often runs where nothing may call home.
+    "telemetry": "telemetry:\n  enabled: false\n",
+    # The daemon fails runs that never start or never finish canceling (not a STARTED run whose
+    # worker died: the default run launcher cannot tell; see docs/development.md, "Runs that end").
+    "run_monitoring": "run_monitoring:\n  enabled: true\n",
+}
+
+
+def _add_missing_instance_settings(config: Path) -> None:
+    """Append each of INSTANCE_SETTINGS whose top-level key the file lacks (the rest of the file,
+    comments included, stays as written)."""
+    import yaml
+
+    present = (yaml.safe_load(config.read_text()) or {}) if config.exists() else {}
+    missing = [text for key, text in INSTANCE_SETTINGS.items() if key not in present]
+    if missing:
+        existing = config.read_text() if config.exists() else ""
+        separator = "" if not existing or existing.endswith("\n") else "\n"
+        config.write_text(existing + separator + "".join(missing))
+
+
+def execute(job_def, instance, run_config=None):
+    """Execute a job in this process, as every command does: first mark failed any run a killed
+    `chargeback` left unfinished (it would block the schedule and sensor), then run this one
+    tagged with this process, so that the next command can tell if it is killed in turn.
+
+    A run interrupted by SIGINT or SIGTERM (Dagster has stopped dbt and marked the run failed)
+    ends the command: KeyboardInterrupt, not the next step of the command."""
+    from orchestration.processes import fail_dead_runs, process_tags
+
+    for message in fail_dead_runs(instance):
+        print(f"[chargeback] {message}", file=sys.stderr, flush=True)
+    result = job_def.execute_in_process(
+        run_config=run_config, instance=instance, raise_on_error=False, tags=process_tags()
+    )
+    if _was_interrupted(result):
+        raise KeyboardInterrupt(f"during {job_def.name} (run {result.run_id}, marked failed)")
+    return result
+
+
+def _was_interrupted(result) -> bool:
+    """Whether Dagster ended the run on SIGINT or SIGTERM (it says: unexpected termination)."""
+    import dagster as dg
+    from dagster._core.events import RunFailureReason
+
+    failure = next((event for event in result.all_events if event.event_type == dg.DagsterEventType.RUN_FAILURE), None)
+    data = failure.event_specific_data if failure is not None else None
+    return getattr(data, "failure_reason", None) == RunFailureReason.UNEXPECTED_TERMINATION
 
 
 def run_job(job_name: str, run_config=None) -> bool:
@@ -67,11 +116,7 @@ def run_job(job_name: str, run_config=None) -> bool:
     started = time.monotonic()
     print(f"[chargeback] running {job_name} ...", flush=True)
     with _instance() as instance:
-        result = (
-            definitions()
-            .resolve_job_def(job_name)
-            .execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
-        )
+        result = execute(definitions().resolve_job_def(job_name), instance, run_config)
     elapsed = time.monotonic() - started
     print_check_results(result)
     if result.success:
@@ -191,7 +236,7 @@ def report_export_freshness(defs, instance, print_fn=print) -> int:
     from orchestration.freshness.verdicts import FRESHNESS_CHECKS
     from orchestration.jobs import FRESHNESS_JOB
 
-    result = defs.resolve_job_def(FRESHNESS_JOB).execute_in_process(instance=instance, raise_on_error=False)
+    result = execute(defs.resolve_job_def(FRESHNESS_JOB), instance)
     status = 0 if result.success else 1
     evaluations = {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
     for name in FRESHNESS_CHECKS:
@@ -370,8 +415,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     args = _parser().parse_args(argv)
-    return args.func(args)
+    # SIGTERM (a supervisor, `kill`) stops the command as Ctrl-C does. During a run Dagster
+    # handles both itself: it interrupts dbt (SIGINT), waits for it and marks the run failed.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt as interrupt:
+        detail = f" {interrupt}" if str(interrupt) else ""
+        print(f"[chargeback] interrupted{detail}; stopped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

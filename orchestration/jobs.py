@@ -15,6 +15,7 @@ import dagster as dg
 
 from orchestration.freshness.asset_checks import FRESHNESS_CHECK_KEYS
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
+from orchestration.processes import fail_dead_runs
 from orchestration.quality.gx_checks import EXPORT_SCHEMA_KEY
 
 INGEST_JOB = "ingest_gcp_job"
@@ -87,6 +88,10 @@ def build_freshness_schedule(skip_while_writing: bool) -> dg.ScheduleDefinition:
     )
     def gcp_export_freshness_schedule(context: dg.ScheduleEvaluationContext):
         if skip_while_writing:
+            # A run whose process was killed stays STARTED: marked failed first, so only live
+            # writers make the tick skip.
+            for message in fail_dead_runs(context.instance):
+                context.log.warning(message)
             busy = context.instance.get_runs(
                 filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]),
                 limit=50,

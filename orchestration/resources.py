@@ -29,6 +29,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_gcp import BigQueryResource
 
 from orchestration.locks import hold
+from orchestration.processes import dbt_executable
 from orchestration.quality.resource import GreatExpectationsResource
 from orchestration.settings import DEFAULT_WAREHOUSE_WAIT_SECONDS, PROJECT_ROOT, Settings
 from orchestration.transform.project import DbtManifest, Relation
@@ -358,7 +359,7 @@ def gx_dir(settings: Settings) -> Path:
 
 def build_resources(settings: Settings, project: DbtProject) -> dict[str, dg.ConfigurableResource]:
     return {
-        "dbt": DbtCliResource(project_dir=project),
+        "dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable()),
         "warehouse": warehouse_resource(settings, project),
         "great_expectations": GreatExpectationsResource(gx_dir=str(gx_dir(settings))),
         "landing_folder": LandingFolder(path=str(settings.landing_dir)),
