@@ -136,29 +136,42 @@ class DuckDBWarehouse(Warehouse):
             yield
 
     def _adopt_published(self) -> None:
-        """A warehouse published before working copies existed (one file written in place)
-        becomes the working copy, write-ahead log and all, so nothing loaded is lost."""
+        """A warehouse published before working copies existed (one file written in place, by
+        DuckDB's default storage version) becomes the working copy, its write-ahead log replayed,
+        so nothing loaded is lost."""
         if self.path.exists() or not self.published.exists():
             return
-        for suffix in (".wal", ""):  # the log first: a copy without it must not look complete
-            source = Path(str(self.published) + suffix)
-            if source.exists():
-                shutil.copyfile(source, Path(str(self.path) + suffix))
+        staging = self.path.with_name(self.path.name + ".adopting")
+        staging.unlink(missing_ok=True)
+        with duckdb.connect(str(self.published), read_only=True) as con:
+            catalog = con.execute("select current_database()").fetchone()[0]
+            con.execute(f"attach {_sql_literal(str(staging))} as adopted (storage_version '{READER_STORAGE_VERSION}')")
+            con.execute(f'copy from database "{catalog}" to adopted')
+            con.execute("detach adopted")
+        os.replace(staging, self.path)
+
+    def _create(self) -> None:
+        """The working copy, created in the storage version DuckDB 1.4 reads: it keeps it, whoever
+        writes it later (dbt included), so publishing it is a file copy."""
+        if not self.path.exists():
+            duckdb.connect(str(self.path), config={"storage_compatibility_version": READER_STORAGE_VERSION}).close()
 
     @contextlib.contextmanager
     def connection(self, extra_settings: Mapping[str, Any] | None = None, purpose: str = "a query") -> Iterator[Any]:
         """A read-write connection to the working copy, once this process holds it (waiting for
         another run's turn), with the profile's settings and any `extra_settings` of the
         caller's (e.g. the loader's) applied."""
-        with self.lock(purpose), self.duckdb.get_connection() as con:
-            # Closed here too: DuckDBResource closes only when the block ends without an exception,
-            # and a connection left open refuses this process's next one with other settings.
-            try:
-                for name, value in {**self.settings, **(extra_settings or {})}.items():
-                    con.execute(f"set {name} = {_sql_literal(value)}")
-                yield con
-            finally:
-                con.close()
+        with self.lock(purpose):
+            self._create()
+            with self.duckdb.get_connection() as con:
+                # Closed here too: DuckDBResource closes only when the block ends without an exception,
+                # and a connection left open refuses this process's next one with other settings.
+                try:
+                    for name, value in {**self.settings, **(extra_settings or {})}.items():
+                        con.execute(f"set {name} = {_sql_literal(value)}")
+                    yield con
+                finally:
+                    con.close()
 
     @contextlib.contextmanager
     def published_connection(self) -> Iterator[Any]:
@@ -212,23 +225,24 @@ class DuckDBWarehouse(Warehouse):
     def publish(self) -> Publication:
         """Replace the published file with a copy of the working copy, whole and at once.
 
-        The copy is written beside the published file in the storage version DuckDB 1.4 reads,
-        then renamed over it: a reader that opened the old file keeps reading it, the next one
-        opens the new one; nobody sees a mixture, and no reader ever blocks this."""
+        The working copy is checkpointed (everything in the file, no log beside it) and copied
+        beside the published file, then renamed over it: a reader that opened the old file keeps
+        reading it, the next one opens the new one; nobody sees a mixture, and no reader ever
+        blocks this. The working copy is in the storage version DuckDB 1.4 reads (`_create`)."""
         started = time.monotonic()
         staging = self.published.with_name(f".{self.published.name}.publishing")
-        with self.connection(purpose="the publication") as con:
-            con.execute("set enable_progress_bar = false")
-            con.execute("checkpoint")
-            catalog = con.execute("select current_database()").fetchone()[0]
-            staging.unlink(missing_ok=True)
-            con.execute(
-                f"attach {_sql_literal(str(staging))} as publication (storage_version '{READER_STORAGE_VERSION}')"
-            )
-            try:
-                con.execute(f'copy from database "{catalog}" to publication')
-            finally:
-                con.execute("detach publication")
+        with self.lock("the publication"):
+            with self.connection(purpose="the publication") as con:
+                con.execute("checkpoint")
+                [(tags,)] = con.execute(
+                    "select tags from duckdb_databases() where database_name = current_database()"
+                ).fetchall()
+            if not str(tags.get("storage_version", "")).startswith(READER_STORAGE_VERSION):
+                raise RuntimeError(
+                    f"{self.path} is in storage version {tags.get('storage_version')}, which DuckDB 1.4 cannot read: "
+                    "remove it (and its .wal) to have the next run rebuild it from the published file"
+                )
+            shutil.copyfile(self.path, staging)
             # A log beside the published file is a leftover of in-place writes: never replayed
             # into a published copy.
             Path(str(self.published) + ".wal").unlink(missing_ok=True)
