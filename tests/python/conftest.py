@@ -28,6 +28,19 @@ def pytest_configure(config):
     prepare(chargeback_dbt_project(settings), settings)
 
 
+@pytest.fixture(scope="module")
+def session_manifest_kept():
+    """For modules whose `chargeback` subprocesses (or definitions) parse the dbt project for a
+    warehouse of their own, over the manifest this session prepared: prepared again for the
+    session once the module is done (`pytestmark = pytest.mark.usefixtures(...)`)."""
+    yield
+    from orchestration.settings import Settings
+    from orchestration.transform.project import chargeback_dbt_project, prepare
+
+    settings = Settings.from_env()
+    prepare(chargeback_dbt_project(settings), settings)
+
+
 @pytest.fixture(scope="session")
 def resources_for():
     """A factory: the definitions' resources, for a DuckDB warehouse file of a test's own."""

@@ -30,6 +30,8 @@ READER = Path(__file__).parent / "published_reader.py"
 sys.path.insert(0, str(READER.parent))
 from published_reader import disagreements, totals  # noqa: E402  (a script, also run on its own)
 
+pytestmark = pytest.mark.usefixtures("session_manifest_kept")
+
 
 def _env(work: Path, **extra: str) -> dict[str, str]:
     return {

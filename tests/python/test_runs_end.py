@@ -53,16 +53,7 @@ class Workspace:
             return list(instance.get_runs(filters=dg.RunsFilter(job_name=job_name)))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _session_manifest_kept():
-    """The `chargeback` subprocesses parse the dbt project for their own warehouse, over the
-    manifest this session prepared: prepared again for the session once they are done."""
-    yield
-    from orchestration.settings import Settings
-    from orchestration.transform.project import chargeback_dbt_project, prepare
-
-    settings = Settings.from_env()
-    prepare(chargeback_dbt_project(settings), settings)
+pytestmark = pytest.mark.usefixtures("session_manifest_kept")
 
 
 @pytest.fixture()

@@ -12,20 +12,19 @@ import random
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
+from orchestration.definitions import build_definitions
 from orchestration.generate.gcp import generate_gcp_export
-from orchestration.ingestion.assets import gcp_billing_export
-from orchestration.ingestion.sensors import gcp_landing_folder_sensor
-from orchestration.quality.gx_checks import quality_checks
-from orchestration.resources import LandingFolder
+from orchestration.ingestion.sensors import RUN_KEY_TAG, SENSOR_NAME, SENSOR_NAME_TAG
+from orchestration.jobs import BUILD_JOB, INGEST_JOB
 from orchestration.settings import Settings
-from orchestration.transform.assets import build_dbt_assets
-from orchestration.transform.project import chargeback_dbt_project
-from orchestration.transform.publication import build_publication_asset
+from orchestration.transform.project import chargeback_dbt_project, prepare
 
 READER = Path(__file__).parent / "published_reader.py"
 sys.path.insert(0, str(READER.parent))
@@ -35,6 +34,9 @@ CYCLES = 4
 RAW_FIGURES = "select count(*), round(sum(cost), 4) from raw.gcp_billing_export_resource_v1"
 
 
+pytestmark = pytest.mark.usefixtures("session_manifest_kept")
+
+
 def _deliver(export: Path, landing: Path, extracts: list[str]) -> None:
     for extract in extracts:
         target = landing / extract
@@ -42,27 +44,30 @@ def _deliver(export: Path, landing: Path, extracts: list[str]) -> None:
         shutil.copytree(export / extract, target, dirs_exist_ok=True)
 
 
-def _sensor_tick(instance, landing: Path, cursor: str | None, resources: dict, expect_success: bool = True):
-    """One sensor evaluation and the runs it requests, executed as the daemon would."""
+def _sensor_tick(defs: dg.Definitions, instance, cursor: str | None, expect_success: bool = True):
+    """One evaluation of the landing sensor, and the runs it requests executed as the daemon would
+    launch them (the ingestion job, tagged with the sensor and the run key)."""
+    sensor = defs.resolve_sensor_def(SENSOR_NAME)
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"landing_folder": LandingFolder(path=str(landing))}
+        instance=instance, cursor=cursor, resources={"landing_folder": defs.resources["landing_folder"]}
     )
-    tick = gcp_landing_folder_sensor.evaluate_tick(context)
+    tick = sensor.evaluate_tick(context)
     for request in tick.run_requests:
-        result = dg.materialize(
-            [gcp_billing_export],
-            resources=resources,
+        result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
             run_config=request.run_config,
             instance=instance,
-            tags={
-                **request.tags,
-                "dagster/run_key": request.run_key,
-                "dagster/sensor_name": "gcp_landing_folder_sensor",
-            },
+            tags={**request.tags, RUN_KEY_TAG: request.run_key, SENSOR_NAME_TAG: SENSOR_NAME},
             raise_on_error=False,
         )
         assert result.success == expect_success, "an ingestion run did not end as this cycle expects"
     return tick.cursor if tick.cursor is not None else cursor, len(tick.run_requests)
+
+
+def _definitions() -> dg.Definitions:
+    """The deployment's own definitions for the environment as the test set it."""
+    settings = Settings.from_env()
+    prepare(chargeback_dbt_project(settings), settings)
+    return build_definitions(settings)
 
 
 def _raw_figures(db: Path) -> tuple:
@@ -71,7 +76,7 @@ def _raw_figures(db: Path) -> tuple:
 
 
 def test_daily_cycles_lose_nothing_and_count_nothing_twice(
-    tmp_path, resources_for, ingest, monkeypatch, hold_working_copy
+    tmp_path, ingest, working_copy, monkeypatch, hold_working_copy
 ):
     export, landing = tmp_path / "export", tmp_path / "landing"
     summary = generate_gcp_export(export, rows=2500, seed=21, months=2)
@@ -81,10 +86,9 @@ def test_daily_cycles_lose_nothing_and_count_nothing_twice(
     chooser = random.Random(21)
 
     published = tmp_path / "warehouse.duckdb"
-    monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(published))  # dbt's too
-    resources = resources_for(published)
-    dbt_assets = build_dbt_assets(chargeback_dbt_project(Settings.from_env()))
-    build = [dbt_assets, build_publication_asset(dbt_assets.keys), *quality_checks]
+    monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(published))
+    monkeypatch.setenv("CHARGEBACK_LANDING_DIR", str(landing))
+    defs = _definitions()
     reader = subprocess.Popen(
         [sys.executable, str(READER), str(published), "--out", str(tmp_path / "reader.jsonl"), "--every", "0.5"]
     )
@@ -100,19 +104,17 @@ def test_daily_cycles_lose_nothing_and_count_nothing_twice(
                 delivered += todays
                 if cycle == 1:
                     # The working copy stays taken through this tick: every run fails, and says why.
-                    monkeypatch.setenv("CHARGEBACK_WAREHOUSE_WAIT_SECONDS", "0")
-                    blocked = resources_for(published)
-                    holder = hold_working_copy(blocked["warehouse"].path, 600)
-                    cursor, requested = _sensor_tick(instance, landing, cursor, blocked, expect_success=False)
+                    impatient = build_definitions(replace(Settings.from_env(), warehouse_wait_seconds=0))
+                    holder = hold_working_copy(defs.resources["warehouse"].path, 600)
+                    cursor, requested = _sensor_tick(impatient, instance, cursor, expect_success=False)
                     holder.kill()
                     holder.wait()
                     assert requested > 0
-                    monkeypatch.delenv("CHARGEBACK_WAREHOUSE_WAIT_SECONDS")
-                cursor, _ = _sensor_tick(instance, landing, cursor, resources)
-                cursor, requested = _sensor_tick(instance, landing, cursor, resources)
+                cursor, _ = _sensor_tick(defs, instance, cursor)
+                cursor, requested = _sensor_tick(defs, instance, cursor)
                 assert requested == 0, "every extract loaded: the sensor has nothing left to ask for"
 
-                assert dg.materialize(build, resources=resources, instance=instance).success
+                assert defs.resolve_job_def(BUILD_JOB).execute_in_process(instance=instance).success
 
                 reference = tmp_path / f"reference-{cycle}.duckdb"
                 ingest(reference, [export / extract for extract in delivered])
