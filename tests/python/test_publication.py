@@ -124,29 +124,43 @@ def _lock_holder(path: Path) -> str:
     return json.loads(lock_file(path).read_text() or "{}").get("purpose", "")
 
 
-def test_a_killed_build_publishes_nothing_and_the_next_one_publishes_all(tmp_path):
-    _chargeback(tmp_path, "demo", "--rows", "3000", "--seed", "9", "--export-dir", str(tmp_path / "export"))
+@pytest.mark.parametrize(
+    ("command", "step"), [("ingest", "the ingestion"), ("build", "the dbt build")], ids=["during-ingest", "during-dbt"]
+)
+def test_a_killed_run_publishes_nothing_and_the_next_one_publishes_all(tmp_path, command, step, ingest, working_copy):
+    """SIGKILL of a run's whole process group in the middle of its step: the published file is
+    untouched, and running the same commands again loses nothing and counts nothing twice."""
+    export, late = tmp_path / "export", tmp_path / "late"
+    _chargeback(tmp_path, "demo", "--rows", "3000", "--seed", "9", "--export-dir", str(export))
     published = tmp_path / "warehouse.duckdb"
     before, digest = _published_totals(tmp_path), hashlib.sha256(published.read_bytes()).hexdigest()
-    late = tmp_path / "late"
-    _chargeback(tmp_path, "generate", "gcp", "--rows", "1000", "--seed", "4", "--start", "2026-10-01",
+    _chargeback(tmp_path, "generate", "gcp", "--rows", "3000", "--seed", "4", "--start", "2026-10-01",
                 "--months", "1", "--out", str(late))  # fmt: skip
-    _chargeback(tmp_path, "ingest", "gcp", str(late))
+    if command == "build":
+        _chargeback(tmp_path, "ingest", "gcp", str(late))
+    arguments = ["ingest", "gcp", str(late)] if command == "ingest" else ["build"]
 
-    build = subprocess.Popen([str(CHARGEBACK), "build"], env=_env(tmp_path), start_new_session=True)
-    deadline = time.monotonic() + 120
-    while "dbt build" not in _lock_holder(_working_copy(tmp_path)):
-        assert build.poll() is None and time.monotonic() < deadline, "the build never reached dbt"
-        time.sleep(0.2)
-    time.sleep(3)  # well into dbt's models
-    os.killpg(build.pid, signal.SIGKILL)
-    build.wait()
+    run = subprocess.Popen([str(CHARGEBACK), *arguments], env=_env(tmp_path), start_new_session=True)
+    deadline = time.monotonic() + 180
+    while step not in _lock_holder(_working_copy(tmp_path)):
+        assert run.poll() is None and time.monotonic() < deadline, f"the run never reached {step}"
+        time.sleep(0.05)
+    time.sleep(0.5 if command == "ingest" else 3)  # into the load / dbt's models
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
 
-    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest, "a killed build touched the published file"
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest, "a killed run touched the published file"
     assert _published_totals(tmp_path) == before
+    if command == "ingest":
+        _chargeback(tmp_path, "ingest", "gcp", str(late))
     _chargeback(tmp_path, "build")
     after = _published_totals(tmp_path)
     assert after != before and not disagreements(after)
+    reference = tmp_path / "reference.duckdb"
+    ingest(reference, [export, late])
+    figures = "select count(*), round(sum(cost), 4) from raw.gcp_billing_export_resource_v1"
+    with duckdb.connect(str(published), read_only=True) as mine, duckdb.connect(str(working_copy(reference))) as ref:
+        assert mine.execute(figures).fetchone() == ref.execute(figures).fetchone(), "lost or counted twice"
 
 
 def test_an_ingestion_during_the_build_stops_its_publication(tmp_path, resources_for, monkeypatch):
