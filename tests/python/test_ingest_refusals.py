@@ -261,7 +261,11 @@ def _write_extract(folder: Path, shards: list[list[dict]]) -> list[Path]:
 
 
 @pytest.mark.property
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 @given(shards=export_rows())
 def test_property_no_accepted_value_fails_the_build(ingest, shards):
     """Random rows valid by the export schema, as one extract: each refusal names a file, a line
