@@ -56,7 +56,8 @@ OFFSETS = (None, "Z", "+00:00", "+05:30", "-08:00", "+14:00")
 
 
 def _rarely(usual: st.SearchStrategy, wild: st.SearchStrategy) -> st.SearchStrategy:
-    return st.integers(0, 15).flatmap(lambda k: wild if k == 0 else usual)
+    # The usual value first: the example hypothesis tries first and shrinks towards is plausible.
+    return st.integers(0, 15).flatmap(lambda k: wild if k == 15 else usual)
 
 
 _text = st.text(max_size=12)
@@ -163,7 +164,8 @@ def export_row(draw, n: int) -> dict:
 
 
 @st.composite
-def export_rows(draw, rows: int = 60, shards: int = 2) -> list[list[dict]]:
-    """One extract: `rows` rows in `shards` shard files."""
+def export_rows(draw, rows: int = 25, shards: int = 2) -> list[list[dict]]:
+    """One extract: `rows` rows in `shards` shard files. More rows than about 25 overrun the
+    choices hypothesis makes per example: it would then run only its first, simplest example."""
     drawn = [draw(export_row(n)) for n in range(rows)]
     return [drawn[i::shards] for i in range(shards)]

@@ -256,16 +256,60 @@ def test_refused_extracts_leave_a_warehouse_that_builds(tmp_path):
 # --------------------------------------------------------------------------- the property
 
 
-def _write_extract(folder: Path, shards: list[list[dict]]) -> list[Path]:
-    return [write_shard(folder, i, rows) for i, rows in enumerate(shards)]
+def _load_refusing(ingest, work: Path, shards: list[list[dict]]) -> tuple[int, list[str]]:
+    """Ingest the shards as one extract into work/warehouse.duckdb; on each refusal, check it
+    (file, line and field named, nothing loaded, the row named refused alone too), drop the row
+    and try again. The rows loaded, and the fields of the refusals."""
+    db = work / "warehouse.duckdb"
+    folder = extract_dir(work / "export", "2026-12-01", "20261202T000000Z")
+    refused: list[str] = []
+    while True:
+        paths = [write_shard(folder, i, rows) for i, rows in enumerate(shards)]
+        try:
+            [result] = ingest(db, [folder], BOUNDS)
+            return result.rows_loaded, refused
+        except GcpIngestionError as err:
+            message = str(err)
+            assert err.file in paths and err.line is not None and err.field, message
+            assert message.startswith(f'{err.file.name} line {err.line}, field "{err.field}": '), message
+            with duckdb.connect(str(db), read_only=True) as con:
+                assert con.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (0,), message
+                assert con.execute(f"SELECT count(*) FROM {LOG}").fetchone() == (0,), message
+            blamed = shards[paths.index(err.file)].pop(err.line - 1)
+            alone = extract_dir(work / f"alone-{len(refused)}", "2026-12-01", "20261202T000000Z")
+            with pytest.raises(GcpIngestionError) as again:
+                ingest(work / "scratch.duckdb", [write_shard(alone, 0, [blamed])], BOUNDS)
+            assert again.value.field == err.field, (message, str(again.value))
+            refused.append(err.field)
 
 
-@pytest.mark.property
-@settings(
-    max_examples=5,
+_PROPERTY_SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
+
+
+def test_the_property_examples_load_some_rows_and_refuse_others(ingest):
+    """The property test below is only as good as its examples: they must be varied (not only
+    hypothesis' first, simplest one, as when an example draws more than hypothesis allows), and
+    load rows as well as exercise refusals. Ingestion only, no build: cheap."""
+    outcomes: list[tuple[int, list[str]]] = []
+
+    @settings(_PROPERTY_SETTINGS, max_examples=10, database=None)
+    @given(shards=export_rows())
+    def load(shards):
+        with tempfile.TemporaryDirectory(prefix="ingest-examples-") as tmp:
+            outcomes.append(_load_refusing(ingest, Path(tmp), shards))
+
+    load()
+    assert len(outcomes) == 10
+    assert sum(loaded for loaded, _ in outcomes) >= 100, outcomes
+    refused = {field for _, fields in outcomes for field in fields}
+    assert {"invoice.month", "usage_start_time", "usage_end_time", "export_time"} <= refused, outcomes
+
+
+@pytest.mark.property
+@settings(_PROPERTY_SETTINGS, max_examples=5)
 @given(shards=export_rows())
 def test_property_no_accepted_value_fails_the_build(ingest, shards):
     """Random rows valid by the export schema, as one extract: each refusal names a file, a line
@@ -273,36 +317,11 @@ def test_property_no_accepted_value_fails_the_build(ingest, shards):
     loads, and `chargeback build` succeeds with every loaded row in the marts."""
     with tempfile.TemporaryDirectory(prefix="ingest-property-") as tmp:
         work = Path(tmp)
-        db = work / "warehouse.duckdb"
-        folder = extract_dir(work / "export", "2026-12-01", "20261202T000000Z")
-        refused = 0
-        while True:
-            paths = _write_extract(folder, shards)
-            try:
-                [result] = ingest(db, [folder], BOUNDS)
-                break
-            except GcpIngestionError as err:
-                message = str(err)
-                assert err.file in paths and err.line is not None and err.field, message
-                assert message.startswith(f'{err.file.name} line {err.line}, field "{err.field}": '), message
-                with duckdb.connect(str(db), read_only=True) as con:
-                    assert con.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (0,), message
-                    assert con.execute(f"SELECT count(*) FROM {LOG}").fetchone() == (0,), message
-                shard = shards[paths.index(err.file)]
-                blamed = shard.pop(err.line - 1)
-                alone = write_shard(
-                    extract_dir(work / f"alone-{refused}", "2026-12-01", "20261202T000000Z"), 0, [blamed]
-                )
-                with pytest.raises(GcpIngestionError) as again:
-                    ingest(work / "scratch.duckdb", [alone], BOUNDS)
-                assert again.value.field == err.field, (message, str(again.value))
-                refused += 1
-        loaded = sum(len(rows) for rows in shards)
-        note(f"{refused} rows refused, {loaded} loaded")
-        assert result.rows_loaded == loaded
+        loaded, refused = _load_refusing(ingest, work, shards)
+        note(f"refused: {refused}; {loaded} rows loaded")
         built = _cli(work, "build")
         assert built.returncode == 0, json.dumps(shards)[:5000] + built.stdout[-5000:] + built.stderr[-3000:]
-        with duckdb.connect(str(db), read_only=True) as con:
+        with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
             [(sources,)] = con.execute(
                 "SELECT count(DISTINCT source_line_item_id) FROM marts.fct_cost_line_items"
             ).fetchall()
