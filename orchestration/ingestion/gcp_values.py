@@ -126,7 +126,8 @@ def value_problem(
     month = values.get("invoice.month")
     if month is not None and not (_is_yyyymm(month) and bounds.first_month <= month <= bounds.last_month):
         return "invoice.month", (
-            f"expected a month YYYYMM from {bounds.first_month} to {bounds.last_month}, got {_show(shown['invoice.month'])}"
+            f"expected a month YYYYMM from {bounds.first_month} to {bounds.last_month}, "
+            f"got {_show(shown['invoice.month'])}"
         )
     for name in TIME_FIELDS:
         time = values.get(name)
