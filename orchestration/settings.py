@@ -38,6 +38,8 @@ TARGETS = ("duckdb", "bigquery")
 # Every variable the project reads starts with this: profiles.yml, the dbt source, and this module.
 ENV_PREFIX = "CHARGEBACK_"
 DEFAULT_LANDING_DIR = "data/landing/gcp"
+# Variables only the Python code reads (dbt never does): they do not make the manifest stale.
+PYTHON_ONLY = (f"{ENV_PREFIX}LANDING_DIR", f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS", f"{ENV_PREFIX}INGEST_")
 # The working copy of the published DuckDB file <path> is <path>.work/<file name> (profiles.yml).
 WORKING_COPY_SUFFIX = ".work"
 # A daily build of 10M rows holds the working copy for minutes; an ingestion waits that long.
@@ -66,7 +68,7 @@ class Settings:
     warehouse_wait_seconds: float = DEFAULT_WAREHOUSE_WAIT_SECONDS
     """How long a run waits for the working copy another run holds (CHARGEBACK_WAREHOUSE_WAIT_SECONDS)."""
     environment: Mapping[str, str] = field(default_factory=dict)
-    """The CHARGEBACK_* variables as read: dbt reads them too, so the manifest depends on them."""
+    """The CHARGEBACK_* variables dbt reads too (all but PYTHON_ONLY), as read: the manifest depends on them."""
 
     @property
     def is_local(self) -> bool:
@@ -83,7 +85,11 @@ class Settings:
             "warehouse_wait_seconds": _seconds(
                 env, f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS", DEFAULT_WAREHOUSE_WAIT_SECONDS
             ),
-            "environment": {name: value for name, value in sorted(env.items()) if name.startswith(ENV_PREFIX)},
+            "environment": {
+                name: value
+                for name, value in sorted(env.items())
+                if name.startswith(ENV_PREFIX) and not name.startswith(PYTHON_ONLY)
+            },
         }
         if target == "duckdb":
             working = _project_path(output["path"])

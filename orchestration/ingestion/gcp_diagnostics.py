@@ -1,6 +1,6 @@
 """Why an extract was refused: after DuckDB rejects a file (or the staged rows fail the loader's
-check), re-read the failing files to name the file, the line (Parquet: row) and the field, and
-say what was expected there.
+check: required fields, finite numbers, the value rules of gcp_values), re-read the failing files
+to name the file, the line (Parquet: row) and the field, and say what was expected there.
 
 NDJSON is re-read in Python, line by line, with checks that mirror what DuckDB's reader accepts
 (so the blamed line is the one it failed on); Parquet is probed with the loader's own column
@@ -31,6 +31,7 @@ from .gcp_readers import (
     parquet_column_sql,
     sql_list,
 )
+from .gcp_values import TIME_FIELDS, ValueBounds, bad_values_sql, utc_from_epoch_us, value_problem
 
 
 class GcpIngestionError(Exception):
@@ -43,18 +44,22 @@ class GcpIngestionError(Exception):
         self.file, self.line, self.field = file, line, field
 
 
-def diagnose(files: list[ExportFile], exc: duckdb.Error | None) -> GcpIngestionError:
-    """Find the first bad line/field of the failing files in Python, for a clear message."""
+def diagnose(files: list[ExportFile], exc: duckdb.Error | None, bounds: ValueBounds | None = None) -> GcpIngestionError:
+    """Find the first bad line/field of the failing files, for a clear message. With `bounds`,
+    values are held to gcp_values' rules too (after the staged rows failed them); without, only
+    to what DuckDB's reader takes, so the line blamed is the one the reader failed on."""
     message = str(exc) if exc else ""
     # The file DuckDB names is checked first; the others only if it shows no problem.
     ordered = sorted(files, key=lambda f: str(f.path) not in message)
     for f in ordered:
-        error = _diagnose_parquet(f) if f.is_parquet else _diagnose_ndjson(f.path)
+        error = _diagnose_parquet(f, bounds) if f.is_parquet else _diagnose_ndjson(f.path, bounds)
         if error:
             return error
     named = next((f.path for f in ordered if str(f.path) in message), None)
     where = named.name if named else ", ".join(f.path.name for f in files)
-    return GcpIngestionError(f"{where}: {message or 'rows without required fields'}", file=named)
+    return GcpIngestionError(
+        f"{where}: {message or 'rows without required fields or with values out of bounds'}", file=named
+    )
 
 
 def _open_lines(path: Path) -> Iterator[bytes]:
@@ -63,7 +68,7 @@ def _open_lines(path: Path) -> Iterator[bytes]:
         yield from fh
 
 
-def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
+def _diagnose_ndjson(path: Path, bounds: ValueBounds | None) -> GcpIngestionError | None:
     line_no = 0
     try:
         for line_no, line in enumerate(_open_lines(path), start=1):
@@ -85,13 +90,13 @@ def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
                     lenient = json.loads(line)
                 except ValueError:
                     lenient = None
-                problem = _row_problem(lenient) if isinstance(lenient, dict) else None
+                problem = _row_problem(lenient, bounds) if isinstance(lenient, dict) else None
                 if problem:
                     return _error(path, line_no, *problem)
                 return _error(path, line_no, None, f"invalid JSON ({exc})")
             if not isinstance(row, dict):
                 return _error(path, line_no, None, "expected a JSON object")
-            problem = _row_problem(row)
+            problem = _row_problem(row, bounds)
             if problem:
                 return _error(path, line_no, *problem)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
@@ -99,8 +104,9 @@ def _diagnose_ndjson(path: Path) -> GcpIngestionError | None:
     return None
 
 
-def _row_problem(row: dict) -> tuple[str, str] | None:
-    """(field, message) of the first value not matching the schema, or a missing identity."""
+def _row_problem(row: dict, bounds: ValueBounds | None) -> tuple[str, str] | None:
+    """(field, message) of the first value not matching the schema, a missing required field, or
+    (with `bounds`) a value breaking a rule of gcp_values."""
     for field in schema.fields():
         problem = _value_problem(field, row.get(field["name"]), field["name"])
         if problem:
@@ -112,10 +118,33 @@ def _row_problem(row: dict) -> tuple[str, str] | None:
         if value is None:
             why = "to place the row in an export day" if name in schema.IDENTITY_FIELDS else "to charge the row back"
             return name, f"required {why}, but absent"
-    return None
+    if bounds is None:
+        return None
+    # The values as the reader makes them: STRING from any JSON scalar, TIMESTAMP as UTC.
+    month = row["invoice"]["month"]
+    values: dict[str, Any] = {name: _utc(row[name]) for name in TIME_FIELDS}
+    values |= {
+        "invoice.month": month if isinstance(month, str) else orjson.dumps(month).decode(),
+        "cost": row.get("cost"),
+        "cost_at_list": row.get("cost_at_list"),
+        "credits": [c for c in row.get("credits") or [] if c is not None],
+    }
+    return value_problem(values, bounds, shown={**row, "invoice.month": month})
 
 
 _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?( UTC|Z|[+-]\d{2}(:?\d{2})?)?$")
+_TIMESTAMP_PARTS = re.compile(r"(.{10})[ T](.{8})(?:\.(\d+))?(?: UTC|Z|([+-])(\d\d):?(\d\d)?)?")
+
+
+def _utc(text: str) -> dt.datetime:
+    """A timestamp as the reader takes it (schema.parse_timestamp_sql): naive UTC, clamped as
+    utc_from_epoch_us clamps (a UTC offset can carry year 9999 beyond Python's range)."""
+    day, time, fraction, sign, hours, minutes = _TIMESTAMP_PARTS.fullmatch(text).groups()
+    local = dt.datetime.fromisoformat(f"{day} {time}") - dt.datetime(1970, 1, 1)
+    micros = local // dt.timedelta(microseconds=1) + int((fraction or "").ljust(6, "0"))
+    if sign:
+        micros -= (1 if sign == "+" else -1) * (int(hours) * 3600 + int(minutes or 0) * 60) * 1_000_000
+    return utc_from_epoch_us(micros)
 
 
 def _value_problem(field: dict, value: Any, path: str) -> tuple[str, str] | None:
@@ -184,8 +213,9 @@ def _valid_date(value: str) -> bool:
     return True
 
 
-def _diagnose_parquet(f: ExportFile) -> GcpIngestionError | None:
-    """Probe each column's cast alone to name the field; find the row of missing identities.
+def _diagnose_parquet(f: ExportFile, bounds: ValueBounds | None) -> GcpIngestionError | None:
+    """Probe each column's cast alone to name the field; find the row of missing identities and
+    (with `bounds`) the first row breaking a value rule.
 
     On a scratch in-memory connection: the loader's transaction may have failed already, and
     probing a file needs no warehouse."""
@@ -220,9 +250,43 @@ def _diagnose_parquet(f: ExportFile) -> GcpIngestionError | None:
             ).fetchone()
             if row and row[0] is not None:
                 return _error(f.path, int(row[0]) + 1, name, "required in every row, but null")
+        if bounds is not None:
+            return _parquet_value_problem(con, f.path, source, present, bounds)
     finally:
         con.close()
     return None
+
+
+def _parquet_value_problem(
+    con: duckdb.DuckDBPyConnection, path: Path, source: str, present: dict, bounds: ValueBounds
+) -> GcpIngestionError | None:
+    """The first row breaking a value rule (found in SQL), then its field (value_problem)."""
+    by_name = {field["name"]: field for field in schema.fields()}
+
+    def value(dotted: str) -> str:
+        head, *members = dotted.split(".")
+        expr = parquet_column_sql(by_name[head], present.get(head))
+        for member in members:
+            expr = f"struct_extract({expr}, '{member}')"
+        return expr
+
+    [first] = con.execute(f"SELECT min(file_row_number) FROM {source} WHERE {bad_values_sql(value, bounds)}").fetchone()
+    if first is None:
+        return None
+    times = ", ".join(f"epoch_us({value(n)}), CAST({value(n)} AS VARCHAR)" for n in TIME_FIELDS)
+    month, cost, cost_at_list, credits, *time_values = con.execute(
+        f"SELECT {value('invoice.month')}, {value('cost')}, {value('cost_at_list')}, {value('credits')}, {times} "
+        f"FROM {source} WHERE file_row_number = ?",
+        [first],
+    ).fetchone()
+    values = {"invoice.month": month, "cost": cost, "cost_at_list": cost_at_list, "credits": credits or []}
+    shown = dict(values)
+    for i, name in enumerate(TIME_FIELDS):
+        micros, text = time_values[2 * i : 2 * i + 2]
+        values[name] = utc_from_epoch_us(micros) if micros is not None else None
+        shown[name] = text
+    problem = value_problem(values, bounds, shown)
+    return _error(path, int(first) + 1, *problem) if problem else None
 
 
 def _error(path: Path, line: int | None, field: str | None, message: str) -> GcpIngestionError:

@@ -32,12 +32,14 @@ from .gcp_readers import (
     ndjson_select,
     parquet_select,
 )
+from .gcp_values import ValueBounds, bad_values_sql
 
 __all__ = [
     "LOAD_CONNECTION_CONFIG",
     "GcpIngestionError",
     "IngestionResult",
     "RawTables",
+    "ValueBounds",
     "discover_extracts",
     "ensure_raw_tables",
     "ingest_gcp_files",
@@ -138,8 +140,13 @@ def discover_extracts(paths: Sequence[Path]) -> list[list[Path]]:
 # --------------------------------------------------------------------------- entry points
 
 
-def ingest_gcp_files(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], tables: RawTables) -> list[IngestionResult]:
+def ingest_gcp_files(
+    con: duckdb.DuckDBPyConnection, paths: Sequence[Path], tables: RawTables, bounds: ValueBounds | None = None
+) -> list[IngestionResult]:
     """Load every extract found in `paths` into `tables` through `con`, each in its own transaction.
+
+    Rows are held to the value rules of gcp_values within `bounds` (default: read from the
+    environment, around the current time).
 
     `con` is a read-write connection to the warehouse, not inside a transaction (each extract
     commits or rolls back its own); whoever opened it closes it. What is loaded does not depend
@@ -147,8 +154,9 @@ def ingest_gcp_files(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], tabl
     A refused extract raises GcpIngestionError after its rollback: the extracts before it stay
     loaded, and the connection can be used again.
     """
+    bounds = ValueBounds.from_env() if bounds is None else bounds
     ensure_raw_tables(con, tables)
-    return [_ingest_extract(con, group, tables) for group in discover_extracts(paths)]
+    return [_ingest_extract(con, group, tables, bounds) for group in discover_extracts(paths)]
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, tables: RawTables) -> None:
@@ -172,7 +180,9 @@ def loaded_file_count(con: duckdb.DuckDBPyConnection, tables: RawTables) -> int:
 # --------------------------------------------------------------------------- one ingestion
 
 
-def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path], tables: RawTables) -> IngestionResult:
+def _ingest_extract(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], tables: RawTables, bounds: ValueBounds
+) -> IngestionResult:
     files = [_fingerprint(p) for p in paths]
     ingestion_id = f"gcp-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
     con.begin()
@@ -183,7 +193,7 @@ def _ingest_extract(con: duckdb.DuckDBPyConnection, paths: list[Path], tables: R
         # The extract is read into a temporary table first, so that checks, statistics and the
         # keys to replace look at its rows only, never at the whole (growing) raw table.
         _stage_rows(con, ingestion_id, new, tables)
-        _check_staged_rows(con, new)
+        _check_staged_rows(con, new, bounds)
         staged = dict(con.execute(f"SELECT _source_file, count(*) FROM {INCOMING} GROUP BY 1").fetchall())
         superseded = _drop_superseded(con, tables, kept=list(live.values()))
         stats = _file_stats(con)
@@ -398,18 +408,21 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, ingestion_id: str, files: list[E
             raise diagnose(batch, exc) from exc
 
 
-def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[ExportFile]) -> None:
+def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[ExportFile], bounds: ValueBounds) -> None:
     """Refuse what the readers let through but the marts cannot use: a row without a required
-    field (schema.REQUIRED_FIELDS), or a FLOAT that is NaN or infinite ("NaN", "Infinity" and
-    1e999 all read as DOUBLE). One pass over the staged rows; the diagnosis then names the line."""
+    field (schema.REQUIRED_FIELDS), a FLOAT that is NaN or infinite ("NaN", "Infinity" and 1e999
+    all read as DOUBLE), or a value breaking a rule of gcp_values (an invoice month 202613, a
+    usage in 1970, an export before the usage). One pass over the staged rows; the diagnosis then
+    names the line."""
     missing = [f"{schema.field_sql(name)} IS NULL" for name in schema.REQUIRED_FIELDS]
     non_finite = [e for f in schema.fields() if (e := schema.non_finite_sql(f, schema.quote(f["name"])))]
+    out_of_bounds = bad_values_sql(schema.field_sql, bounds)
     bad = con.execute(f"""
         SELECT DISTINCT _source_file FROM {INCOMING}
-        WHERE {" OR ".join(missing + non_finite)}""").fetchall()
+        WHERE {" OR ".join([*missing, *non_finite, out_of_bounds])}""").fetchall()
     if bad:
         bad_files = {b[0] for b in bad}
-        raise diagnose([f for f in files if str(f.path) in bad_files], None)
+        raise diagnose([f for f in files if str(f.path) in bad_files], None, bounds)
 
 
 # --------------------------------------------------------------------------- unknown keys

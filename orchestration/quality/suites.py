@@ -145,6 +145,12 @@ def _select_all(warehouse: Warehouse, model: str, order_by: str) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------
 # the checks
 # --------------------------------------------------------------------------------------------
+def _share(value: float | None) -> str:
+    """A coverage as a percentage; a day or a period that cost nothing has none (free-tier usage,
+    credits that cancel the cost): no cost to divide by."""
+    return "none (no direct cost)" if value is None else f"{value:.1%}"
+
+
 def check_tag_coverage(
     validator: GxValidator, warehouse: Warehouse, thresholds: Thresholds, severity: str
 ) -> CheckOutcome:
@@ -201,12 +207,12 @@ def check_tag_coverage(
         summary = (
             f"tag coverage ≥ {thresholds.tag_coverage_min:.0%} and tags+rules ≥ "
             f"{thresholds.attributed_coverage_min:.0%} on all {len(judged)} provider-days "
-            f"(lowest {worst:.1%}, overall {overall_tag:.1%})"
+            f"(lowest {_share(worst)}, overall {_share(overall_tag)})"
         )
     else:
         summary = (
-            f"{len(below)} of {len(judged)} provider-days below target: lowest tag coverage {worst:.1%} "
-            f"(target {thresholds.tag_coverage_min:.0%}), lowest tags+rules {worst_attributed:.1%} "
+            f"{len(below)} of {len(judged)} provider-days below target: lowest tag coverage {_share(worst)} "
+            f"(target {thresholds.tag_coverage_min:.0%}), lowest tags+rules {_share(worst_attributed)} "
             f"(target {thresholds.attributed_coverage_min:.0%})"
         )
     return CheckOutcome(

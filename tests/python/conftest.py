@@ -74,14 +74,15 @@ def working_copy():
 def ingest(resources_for):
     """`ingest(db_path, paths)`: the GCP loader on a connection to that warehouse file, opened as
     the ingestion asset opens it (the warehouse resource, with the loader's settings), and closed
-    after, so the test's own queries can open the file."""
+    after, so the test's own queries can open the file. `bounds`: the loader's ValueBounds
+    (default: from the environment, around the current time)."""
     from orchestration.ingestion.assets import raw_tables
     from orchestration.ingestion.gcp_loader import LOAD_CONNECTION_CONFIG, ingest_gcp_files
 
-    def ingest(db: Path, paths: list[Path]) -> list:
+    def ingest(db: Path, paths: list[Path], bounds=None) -> list:
         warehouse = resources_for(db)["warehouse"]
         with warehouse.connection(LOAD_CONNECTION_CONFIG) as con:
-            return ingest_gcp_files(con, paths, raw_tables(warehouse))
+            return ingest_gcp_files(con, paths, raw_tables(warehouse), bounds)
 
     return ingest
 

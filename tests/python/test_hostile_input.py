@@ -28,6 +28,7 @@ import dagster as dg
 import duckdb
 import pytest
 from export_files import ACCOUNT, bq_row, extract_dir, write_shard
+from warehouse_snapshot import fingerprint
 
 from orchestration.ingestion import gcp_readers
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
@@ -39,31 +40,6 @@ CHARGEBACK = Path(sys.executable).parent / "chargeback"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def fingerprint(db: Path) -> dict:
-    """Every table in the warehouse file: its columns and all its rows, sorted.
-
-    Logical content, not bytes: DuckDB may checkpoint or reuse blocks after a rollback, and
-    that is no change a user can see.
-    """
-    if not db.exists():
-        return {}
-    with duckdb.connect(str(db), read_only=True) as con:
-        tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_catalog = current_database() ORDER BY ALL"
-        ).fetchall()
-        content = {}
-        for schema_name, table in tables:
-            columns = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [schema_name, table],
-            ).fetchall()
-            rows = con.execute(f'SELECT * FROM "{schema_name}"."{table}" ORDER BY ALL').fetchall()
-            content[f"{schema_name}.{table}"] = (columns, rows)
-    return content
 
 
 def query(db: Path, sql: str, params=None) -> list[tuple]:
@@ -430,8 +406,14 @@ def test_same_file_twice_and_twice_under_two_names_load_once(loaded, tmp_path, m
     ]
 
 
+def _exported_through_the_day(n: int, hour: int) -> dict:
+    """A row of usage in the first hour of 9 November, exported at `hour` that day."""
+    row = bq_row(n, export_time=f"2020-11-09 {hour:02d}:00:00 UTC")
+    return row | {"usage_start_time": "2020-11-09 00:00:00 UTC", "usage_end_time": "2020-11-09 01:00:00 UTC"}
+
+
 def test_partial_then_complete_extract_equals_the_complete_extract_alone(ingest, tmp_path, materialize):
-    day_rows = [bq_row(i, export_time=f"2020-11-09 {h:02d}:00:00 UTC") for i, h in enumerate((3, 9, 15, 21))]
+    day_rows = [_exported_through_the_day(i, h) for i, h in enumerate((3, 9, 15, 21))]
     partial = extract_dir(tmp_path / "x", "2020-11-09", "20201109T120000Z")
     complete = extract_dir(tmp_path / "x", "2020-11-09", "20201110T010000Z")
     write_shard(partial, 0, day_rows[:2])
@@ -837,7 +819,7 @@ def test_an_older_extract_loaded_after_a_newer_one_is_skipped(ingest, tmp_path, 
     ingested again): the partial would lose rows, so its day is skipped and reported; another
     account's export day in the same old extract, which nothing newer covers, still loads."""
     db = tmp_path / "warehouse.duckdb"
-    rows = [bq_row(i, export_time=f"2020-11-09 {h:02d}:00:00 UTC") for i, h in enumerate((3, 9, 15, 21))]
+    rows = [_exported_through_the_day(i, h) for i, h in enumerate((3, 9, 15, 21))]
     partial = extract_dir(tmp_path / "x", "2020-11-09", "20201109T120000Z")
     complete = extract_dir(tmp_path / "x", "2020-11-09", "20201110T010000Z")
     write_shard(partial, 0, rows[:2])

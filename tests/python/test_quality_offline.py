@@ -154,6 +154,24 @@ def test_small_days_are_not_judged(validator):
     assert outcome.passed and outcome.details["days_too_small_to_judge"] == 1
 
 
+def test_days_that_cost_nothing_have_no_coverage_and_do_not_break_the_check(validator):
+    """Free-tier days (direct cost 0): coverage is undefined (the mart's NULL), and the summary says so
+    instead of failing to format it (found by test_ingest_refusals' property test)."""
+    warehouse = _coverage_warehouse([0.95, 0.95])
+    frame = warehouse.frames[suites.COVERAGE_MODEL]
+    for column in (
+        "effective_cost",
+        "tag_attributed_cost",
+        "rule_attributed_cost",
+        "shared_allocated_cost",
+        "direct_cost",
+    ):
+        frame[column] = Decimal("0")
+    frame["tag_coverage"] = frame["attributed_coverage"] = None
+    outcome = suites.check_tag_coverage(validator, warehouse, suites.Thresholds(), "WARN")
+    assert "lowest none (no direct cost), overall none (no direct cost)" in outcome.summary
+
+
 def test_unallocated_growth_suite(validator):
     frame = pd.DataFrame(
         {

@@ -38,9 +38,20 @@ def test_python_reads_profiles_yml_as_dbt_does(tmp_path):
     settings = Settings.from_env(env)
     # Relative to the project folder, where dbt runs and resolves the same path.
     assert settings.duckdb_path == PROJECT_ROOT / "runs" / "mine.duckdb"
+    assert settings.duckdb_working_path == PROJECT_ROOT / "runs" / "mine.duckdb.work" / "mine.duckdb"
     assert settings.duckdb_config["memory_limit"] == "1GB"
     assert settings.landing_dir == tmp_path / "landing"
-    assert settings.environment == env
+    # What dbt reads makes the manifest's fingerprint; what only Python reads does not.
+    assert settings.environment == {
+        name: env[name] for name in ("CHARGEBACK_DUCKDB_PATH", "CHARGEBACK_DUCKDB_MEMORY_LIMIT")
+    }
+    assert settings.fingerprint() == Settings.from_env({**env, "CHARGEBACK_WAREHOUSE_WAIT_SECONDS": "5"}).fingerprint()
+
+
+def test_the_wait_for_the_working_copy_is_a_number_of_seconds():
+    assert Settings.from_env({"CHARGEBACK_WAREHOUSE_WAIT_SECONDS": "90"}).warehouse_wait_seconds == 90
+    with pytest.raises(SettingsError, match="CHARGEBACK_WAREHOUSE_WAIT_SECONDS must be a number of seconds"):
+        Settings.from_env({"CHARGEBACK_WAREHOUSE_WAIT_SECONDS": "soon"})
 
 
 def test_bigquery_target_needs_its_project_and_takes_dataset_and_location():
