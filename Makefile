@@ -46,11 +46,13 @@ $(LTS_STAMP): $(LTS_LOCK)
 # renders them against a scratch DuckDB file, never the warehouse.
 SQLFLUFF_ENV := CHARGEBACK_DBT_TARGET=duckdb CHARGEBACK_DUCKDB_PATH=$(CURDIR)/$(VENV)/sqlfluff.duckdb
 lint: install
+	@mkdir -p $(VENV)/sqlfluff.duckdb.work  # the working copy's folder (profiles.yml), which dbt cannot create
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint models tests/dbt
 
 format: install
+	@mkdir -p $(VENV)/sqlfluff.duckdb.work
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(SQLFLUFF_ENV) $(BIN)/sqlfluff fix models tests/dbt

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from orchestration.settings import Settings
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 DATABASE = "w"  # the catalog name DuckDB gives <tmp>/w.duckdb, as written in the compiled SQL
@@ -78,6 +80,8 @@ def _dbt_compile(work: Path, warehouse: Path, *selection: str) -> str:
         CHARGEBACK_DUCKDB_PATH=str(warehouse),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
+    # dbt-duckdb opens the working copy of `warehouse` (profiles.yml) and cannot create its folder.
+    Settings.from_env(env).duckdb_working_path.parent.mkdir(parents=True, exist_ok=True)
     command = [
         str(DBT),
         "compile",
