@@ -64,7 +64,7 @@ INSTANCE_SETTINGS = {
     # A FinOps warehouse often runs where nothing may call home.
     "telemetry": "telemetry:\n  enabled: false\n",
     # The daemon fails runs that never start or never finish canceling (not a STARTED run whose
-    # worker died: the default run launcher cannot tell; see docs/development.md, "Runs that end").
+    # worker died: the default run launcher cannot tell; see docs/operating.md, "Runs that end").
     "run_monitoring": "run_monitoring:\n  enabled: true\n",
 }
 
