@@ -143,10 +143,12 @@ class DuckDBWarehouse(Warehouse):
             return
         staging = self.path.with_name(self.path.name + ".adopting")
         staging.unlink(missing_ok=True)
-        with duckdb.connect(str(self.published), read_only=True) as con:
-            catalog = con.execute("select current_database()").fetchone()[0]
+        # Attached under the catalog name its views were written with (the file's), read-only.
+        catalog = '"' + self.published.stem.replace('"', '""') + '"'
+        with duckdb.connect() as con:
+            con.execute(f"attach {_sql_literal(str(self.published))} as {catalog} (read_only)")
             con.execute(f"attach {_sql_literal(str(staging))} as adopted (storage_version '{READER_STORAGE_VERSION}')")
-            con.execute(f'copy from database "{catalog}" to adopted')
+            con.execute(f"copy from database {catalog} to adopted")
             con.execute("detach adopted")
         os.replace(staging, self.path)
 

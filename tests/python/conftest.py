@@ -62,12 +62,9 @@ def resources_for():
 def working_copy():
     """`working_copy(published)`: where runs write for the warehouse published at that path
     (ingestion loads there; a build publishes it to the path itself)."""
-    from orchestration.settings import Settings
+    from warehouse_snapshot import working_copy
 
-    def path(published: Path) -> Path:
-        return Settings.from_env({**os.environ, "CHARGEBACK_DUCKDB_PATH": str(published)}).duckdb_working_path
-
-    return path
+    return working_copy
 
 
 @pytest.fixture(scope="session")

@@ -230,10 +230,11 @@ class ConcurrentRunDbt(DbtCliResource):
 
 
 def test_dbt_that_cannot_open_the_warehouse_says_so_and_never_reads_another_runs_verdict(
-    tmp_path, resources_for, monkeypatch
+    tmp_path, resources_for, monkeypatch, working_copy
 ):
     unreadable = tmp_path / "not-a-database.duckdb"
-    unreadable.write_bytes(b"this is not a DuckDB file" * 1000)
+    working_copy(unreadable).parent.mkdir()
+    working_copy(unreadable).write_bytes(b"this is not a DuckDB file" * 1000)  # what dbt opens
     monkeypatch.setenv("CHARGEBACK_DUCKDB_PATH", str(unreadable))
     resources = resources_for(unreadable)
     resources["dbt"] = ConcurrentRunDbt(project_dir=chargeback_dbt_project(Settings.from_env()))

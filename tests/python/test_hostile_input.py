@@ -28,7 +28,7 @@ import dagster as dg
 import duckdb
 import pytest
 from export_files import ACCOUNT, bq_row, extract_dir, write_shard
-from warehouse_snapshot import fingerprint
+from warehouse_snapshot import fingerprint, working_copy
 
 from orchestration.ingestion import gcp_readers
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
@@ -43,7 +43,8 @@ CHARGEBACK = Path(sys.executable).parent / "chargeback"
 
 
 def query(db: Path, sql: str, params=None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    """`sql` on the working copy of the warehouse published at `db`, where ingestion loads."""
+    with duckdb.connect(str(working_copy(db)), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -597,7 +598,15 @@ def test_ingestion_killed_just_before_commit_leaves_the_warehouse_as_it_was(inge
     db, big = killable
     before = fingerprint(db)
     completed = subprocess.run(
-        [sys.executable, "-c", KILL_BEFORE_COMMIT, str(db), str(big), raw_tables.schema, raw_tables.export_table],
+        [
+            sys.executable,
+            "-c",
+            KILL_BEFORE_COMMIT,
+            str(working_copy(db)),
+            str(big),
+            raw_tables.schema,
+            raw_tables.export_table,
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=600,

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from export_files import ACCOUNT, OTHER_ACCOUNT, bq_row, extract_dir, write_shard
+from warehouse_snapshot import working_copy
 
 from orchestration.ingestion import gcp_schema
 from orchestration.ingestion.gcp_loader import (
@@ -25,6 +26,7 @@ TABLE = "raw.gcp_billing_export_resource_v1"
 
 def snapshot(db: Path) -> tuple:
     """Everything a failed ingestion must leave untouched."""
+    db = working_copy(db)
     if not db.exists():
         return ()
     with duckdb.connect(str(db)) as con:
@@ -36,7 +38,8 @@ def snapshot(db: Path) -> tuple:
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db)) as con:
+    """`sql` on the working copy of the warehouse published at `db`, where ingestion loads."""
+    with duckdb.connect(str(working_copy(db))) as con:
         return con.execute(sql).fetchall()
 
 
@@ -261,7 +264,8 @@ def test_loader_works_on_the_callers_connection_and_leaves_it_usable_after_a_ref
         0,
         [bq_row(2, export_time="2020-11-10 23:00:00 UTC")],
     )
-    with duckdb.connect(str(db)) as con:  # DuckDB's default settings: the loader needs none of its own
+    working_copy(db).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(working_copy(db))) as con:  # DuckDB's default settings: the loader needs none of its own
         with pytest.raises(GcpIngestionError):
             ingest_gcp_files(con, [earlier, refused], raw_tables)  # the first extract commits, the second is refused
         [result] = ingest_gcp_files(con, [later], raw_tables)  # the same connection, still open and usable

@@ -26,7 +26,7 @@ import pytest
 from export_files import bq_row, extract_dir, write_shard
 from export_rows import NOW, export_rows
 from hypothesis import HealthCheck, given, note, settings
-from warehouse_snapshot import fingerprint
+from warehouse_snapshot import fingerprint, working_copy
 
 from orchestration.ingestion import gcp_schema
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
@@ -247,7 +247,7 @@ def test_refused_extracts_leave_a_warehouse_that_builds(tmp_path):
         assert fingerprint(db) == before, name
     built = _cli(tmp_path, "build")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(working_copy(db)), read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT source_line_item_id) FROM marts.fct_cost_line_items").fetchone() == (
             5,
         )
@@ -272,7 +272,7 @@ def _load_refusing(ingest, work: Path, shards: list[list[dict]]) -> tuple[int, l
             message = str(err)
             assert err.file in paths and err.line is not None and err.field, message
             assert message.startswith(f'{err.file.name} line {err.line}, field "{err.field}": '), message
-            with duckdb.connect(str(db), read_only=True) as con:
+            with duckdb.connect(str(working_copy(db)), read_only=True) as con:
                 assert con.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (0,), message
                 assert con.execute(f"SELECT count(*) FROM {LOG}").fetchone() == (0,), message
             blamed = shards[paths.index(err.file)].pop(err.line - 1)

@@ -3,17 +3,28 @@ helper module, not a test module: the tests import it)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
+from orchestration.settings import Settings
+
+
+def working_copy(published: Path) -> Path:
+    """Where runs write for the warehouse published at `published` (profiles.yml): ingestion
+    loads there, and a build leaves there everything it publishes."""
+    return Settings.from_env({**os.environ, "CHARGEBACK_DUCKDB_PATH": str(published)}).duckdb_working_path
+
 
 def fingerprint(db: Path) -> dict:
-    """Every table in the warehouse file: its columns and all its rows, sorted.
+    """Every table in the working copy of the warehouse published at `db`: its columns and all
+    its rows, sorted.
 
     Logical content, not bytes: DuckDB may checkpoint or reuse blocks after a rollback, and
     that is no change a user can see.
     """
+    db = working_copy(db)
     if not db.exists():
         return {}
     with duckdb.connect(str(db), read_only=True) as con:
