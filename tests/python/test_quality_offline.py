@@ -279,7 +279,8 @@ def test_duckdb_results_table_is_created_and_appended(tmp_path):
     path = tmp_path / "w.duckdb"
     warehouse = DuckDBWarehouse(
         manifest_path=str(_manifest(tmp_path / "manifest.json", "w", "quality")),
-        duckdb=DuckDBResource(database=str(path)),
+        duckdb=DuckDBResource(database=str(path)),  # the working copy, which runs write
+        published_path=str(tmp_path / "published.duckdb"),
     )
     relation = results_relation(warehouse)
     assert (relation.schema, relation.identifier) == ("quality", "check_results")
