@@ -557,7 +557,8 @@ def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(ingest, k
     file before COMMIT; the WAL is written only at COMMIT)."""
     db, big = killable
     before = fingerprint(db)
-    size = db.stat().st_size
+    written = working_copy(db)  # where the ingestion writes
+    size = written.stat().st_size
     output = (tmp_path / "cli.log").open("w")
     process = subprocess.Popen(
         [str(CHARGEBACK), "ingest", "gcp", str(big)],
@@ -565,10 +566,10 @@ def test_ingestion_killed_while_writing_leaves_the_warehouse_as_it_was(ingest, k
         stdout=output,
         stderr=subprocess.STDOUT,
     )
-    wal = db.with_name(db.name + ".wal")
+    wal = written.with_name(written.name + ".wal")
     deadline, writing = time.monotonic() + 300, False
     while process.poll() is None and time.monotonic() < deadline and not writing:
-        writing = db.stat().st_size != size or (wal.exists() and wal.stat().st_size > 0)
+        writing = written.stat().st_size != size or (wal.exists() and wal.stat().st_size > 0)
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL and writing, (tmp_path / "cli.log").read_text()[-3000:]
