@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 
 import duckdb
 import pytest
 import sql_harness as harness
 
 from orchestration.generate.gcp import line_item_key_string
+from orchestration.ingestion.gcp_values import ValueBounds
 
 BASE = {
     "billing_account_id": "0136A2-7F9C4E-B81D05",
@@ -78,7 +80,7 @@ def _row(name: str, changes: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def warehouse_ids(tmp_path_factory, ingest) -> dict[str, str]:
+def warehouse_ids(tmp_path_factory, ingest, working_copy) -> dict[str, str]:
     """line_item_id per case, as the staging model computes it on the loaded rows."""
     work = tmp_path_factory.mktemp("line-item-key")
     export = work / "rows.json"
@@ -86,12 +88,15 @@ def warehouse_ids(tmp_path_factory, ingest) -> dict[str, str]:
         "".join(json.dumps(_row(name, changes), ensure_ascii=False) + "\n" for name, changes in CASES.items())
     )
     database = work / "warehouse.duckdb"
-    ingest(database, [export])
+    # The hostile cases include times before 1970 (negative epochs) and in 2999, which ingestion
+    # refuses by default (gcp_values): the key is tested on them nevertheless, with wider bounds.
+    wide = ValueBounds.from_env({"CHARGEBACK_INGEST_EARLIEST_DATE": "1900-01-01"}, now=datetime(2999, 12, 31))
+    ingest(database, [export], bounds=wide)
 
     compiled = harness.compile_inline(
         "select seller_name, line_item_id from {{ ref('stg_gcp_billing_export__cost_line_items') }}", database
     )
-    with duckdb.connect(str(database), read_only=True) as con:
+    with duckdb.connect(str(working_copy(database)), read_only=True) as con:  # where ingestion loaded
         return dict(con.execute(compiled).fetchall())
 
 
