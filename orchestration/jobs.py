@@ -22,12 +22,12 @@ INGEST_JOB = "ingest_gcp_job"
 BUILD_JOB = "build_job"
 DAILY_JOB = "daily_chargeback_job"
 FRESHNESS_JOB = "gcp_export_freshness_job"
-# Jobs that write the local DuckDB file; a freshness run started while one runs would wait on
-# DuckDB's single-writer lock, so the schedule skips that tick (the next hour checks again).
+# Jobs that write the local working copy; a freshness run started while one runs would wait for
+# its lock (orchestration/locks.py), so the schedule skips that tick (the next hour checks again).
 WAREHOUSE_WRITING_JOBS = (INGEST_JOB, BUILD_JOB, DAILY_JOB)
 
 # The export's freshness checks run in their own job (hourly): not after every ingestion, and
-# never beside dbt in one run (the local DuckDB file has one writer).
+# never beside dbt in one run (the local working copy has one writer at a time).
 _freshness = dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS)
 # The export's GX schema check is a gate in front of dbt (blocking): it runs in the jobs that
 # build, not in the one that loads (the loader judges each file itself and names the line).
