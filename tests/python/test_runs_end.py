@@ -21,6 +21,7 @@ import duckdb
 import psutil
 import pytest
 from dagster._core.storage.dagster_run import DagsterRun
+from warehouse_snapshot import working_copy
 
 from orchestration.definitions import defs
 from orchestration.generate.gcp import generate_gcp_export
@@ -75,7 +76,8 @@ def workspace(tmp_path, ingest) -> Workspace:
 
 
 def _tables(warehouse: Path) -> set[tuple[str, str]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    """The tables of the working copy, where dbt writes."""
+    with duckdb.connect(str(working_copy(warehouse)), read_only=True) as con:
         return set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
 
 
