@@ -52,11 +52,17 @@ def _instance():
 
     import dagster as dg
 
+    from orchestration.locks import hold
+
     # Dagster's own variable, which DagsterInstance.get() reads: given a default for this process.
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
-    home.mkdir(parents=True, exist_ok=True)
-    _add_missing_instance_settings(home / "dagster.yaml")
-    return dg.DagsterInstance.get()
+    config = home / "dagster.yaml"
+    # One process at a time writes dagster.yaml and creates the SQLite storage of a new home:
+    # two commands started together otherwise both run its migrations ("table alembic_version
+    # already exists"). Creating an existing instance takes a moment, so the wait is short.
+    with hold(config, "creating the Dagster instance", wait_seconds=120, subject=f"the Dagster home {home}"):
+        _add_missing_instance_settings(config)
+        return dg.DagsterInstance.get()
 
 
 # What the CLI adds to $DAGSTER_HOME/dagster.yaml when the file does not say otherwise.

@@ -225,3 +225,28 @@ def test_the_cli_turns_on_run_monitoring_and_keeps_what_the_file_says(tmp_path):
     assert config.read_text() == "# ours\ntelemetry:\n  enabled: true\nrun_monitoring:\n  enabled: true\n"
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.run_monitoring_enabled
+
+
+def test_commands_started_together_on_a_new_dagster_home_all_get_the_instance(tmp_path):
+    """A sensor run, the schedule and a person's command on a fresh DAGSTER_HOME: each creates
+    the instance; only one may create its SQLite storage (two ran its migrations at once:
+    "table alembic_version already exists")."""
+    home = tmp_path / "dagster"
+    start_at = time.time() + 3  # all of them past their imports, then together
+    create = (
+        "import sys, time; from orchestration.cli import _instance\n"
+        f"time.sleep(max({start_at} - time.time(), 0))\n"
+        "with _instance() as instance: instance.get_runs()\n"
+    )
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", create],
+            env={**os.environ, "DAGSTER_HOME": str(home)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    errors = [racer.communicate()[1] for racer in racers]
+    assert [racer.returncode for racer in racers] == [0] * 4, "\n".join(errors)
+    assert (home / "dagster.yaml").read_text().count("run_monitoring:") == 1
