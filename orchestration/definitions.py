@@ -28,10 +28,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     # On BigQuery the export table is read in place: an external asset, not loaded by us.
     export = gcp_billing_export if settings.is_local else dg.AssetSpec(GCP_BILLING_EXPORT, group_name="ingestion")
     dbt_assets = build_dbt_assets(project)
-    # Locally a build is published once every check passed; on BigQuery dbt writes the marts dataset.
-    publication = [build_publication_asset(dbt_assets.keys)] if settings.is_local else []
+    # A build is published once every check passed (write, audit, publish).
+    publication = build_publication_asset(dbt_assets.keys, "duckdb" if settings.is_local else "bigquery")
     return dg.Definitions(
-        assets=[export, dbt_assets, *publication],
+        assets=[export, dbt_assets, publication],
         asset_checks=[
             *quality_checks,
             *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),

@@ -13,6 +13,7 @@ warehouse in Python is the client each one needs.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import time
@@ -90,10 +91,24 @@ class Warehouse(dg.ConfigurableResource):
         hold on BigQuery, whose jobs are its own concurrency."""
         return contextlib.nullcontext()
 
+    def record_build(self, stamp: Mapping[str, str]) -> None:
+        """Keep `stamp` (what a build began from, publication.BuildStamp) beside what it builds,
+        for the publication to read; it replaces the previous one."""
+        raise NotImplementedError
+
+    def recorded_build(self) -> dict[str, str] | None:
+        """The last stamp record_build kept, if any."""
+        raise NotImplementedError
+
+    def publish(self) -> Publication:
+        """Replace what readers see with what the build wrote, all marts at once."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Publication:
-    path: Path
+    where: str
+    """What readers open: the published file, or the BigQuery dataset."""
     bytes: int
     seconds: float
 
@@ -175,6 +190,19 @@ class DuckDBWarehouse(Warehouse):
                 finally:
                     con.close()
 
+    def _build_stamp_path(self) -> Path:
+        return self.path.parent / "build.json"
+
+    def record_build(self, stamp: Mapping[str, str]) -> None:
+        self._build_stamp_path().write_text(json.dumps(dict(stamp)))
+
+    def recorded_build(self) -> dict[str, str] | None:
+        try:
+            stamp = json.loads(self._build_stamp_path().read_text())
+        except (OSError, ValueError):
+            return None
+        return stamp if isinstance(stamp, dict) else None
+
     @contextlib.contextmanager
     def published_connection(self) -> Iterator[Any]:
         """A read-only connection to the published warehouse, as BI tools and analysts open it:
@@ -249,13 +277,16 @@ class DuckDBWarehouse(Warehouse):
             # into a published copy.
             Path(str(self.published) + ".wal").unlink(missing_ok=True)
             os.replace(staging, self.published)
-        return Publication(self.published, self.published.stat().st_size, time.monotonic() - started)
+        return Publication(str(self.published), self.published.stat().st_size, time.monotonic() - started)
 
 
 class BigQueryWarehouse(Warehouse):
-    """BigQuery: the export read in place, the marts in the target's dataset."""
+    """BigQuery: the export read in place; the marts built and checked in `<dataset>_build` (where
+    the manifest puts them) and published into `published_dataset`, which readers query."""
 
     bigquery: BigQueryResource
+    published_dataset: str
+    """CHARGEBACK_BQ_DATASET, the dataset the dbt target names."""
 
     @property
     def name(self) -> str:
@@ -301,6 +332,110 @@ class BigQueryWarehouse(Warehouse):
                 job_config=bigquery.LoadJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_APPEND),
             )
             job.result()  # raises on a failed load, with BigQuery's own error list
+
+    def _build_dataset(self) -> str:
+        """`project.dataset` of the marts as dbt builds them (`<dataset>_build`)."""
+        [dataset] = {f"{mart.database}.{mart.schema}" for mart in self.manifest.marts()}
+        return dataset
+
+    def record_build(self, stamp: Mapping[str, str]) -> None:
+        """As labels of the build dataset (created here on the first build): where any machine
+        running the publication finds them."""
+        from google.cloud import bigquery
+
+        with self.bigquery.get_client() as client:
+            dataset = bigquery.Dataset(self._build_dataset())
+            dataset.location = self.bigquery.location
+            dataset = client.create_dataset(dataset, exists_ok=True)
+            # Label values: lowercase letters, digits, `_` and `-` (a run id, a count, epoch seconds).
+            dataset.labels = {BUILD_LABEL_PREFIX + key: str(value).lower() for key, value in stamp.items()}
+            client.update_dataset(dataset, ["labels"])
+
+    def recorded_build(self) -> dict[str, str] | None:
+        from google.api_core.exceptions import NotFound
+
+        with self.bigquery.get_client() as client:
+            try:
+                labels = client.get_dataset(self._build_dataset()).labels
+            except NotFound:
+                return None
+        stamp = {
+            key.removeprefix(BUILD_LABEL_PREFIX): value
+            for key, value in labels.items()
+            if key.startswith(BUILD_LABEL_PREFIX)
+        }
+        return stamp or None
+
+    def publish(self) -> Publication:
+        """Copy every mart of the build dataset into the published one, all at once.
+
+        One multi-statement transaction replaces the rows of every published mart (DELETE, then
+        INSERT ... SELECT from the build dataset): readers see the previous build until it
+        commits and the new one after, never a mixture, and are never blocked (BigQuery's
+        snapshot isolation); a failure rolls it all back. DDL cannot run in a transaction, so a
+        mart that is new, or whose columns changed (a new release), is first replaced by a table
+        copy: until the commit a moment later it is ahead of the others. Descriptions (dbt's
+        persist_docs) follow last, as metadata."""
+        from google.api_core.exceptions import NotFound
+        from google.cloud import bigquery
+
+        started = time.monotonic()
+        project = self._build_dataset().split(".")[0]
+        marts = [
+            (built, Relation(project, self.published_dataset, built.identifier)) for built in self.manifest.marts()
+        ]
+        with self.bigquery.get_client() as client:
+            dataset = bigquery.Dataset(f"{project}.{self.published_dataset}")
+            dataset.location = self.bigquery.location
+            client.create_dataset(dataset, exists_ok=True)
+            sources, replaced = {}, []
+            for built, published in marts:
+                sources[published] = client.get_table(_table_id(built))
+                try:
+                    same = _structure(client.get_table(_table_id(published)).schema) == _structure(
+                        sources[published].schema
+                    )
+                except NotFound:
+                    same = False
+                if not same:
+                    replaced.append(published)
+                    copy = bigquery.CopyJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
+                    client.copy_table(_table_id(built), _table_id(published), job_config=copy).result()
+            swapped = [(built, published) for built, published in marts if published not in replaced]
+            if swapped:
+                client.query(_replace_rows_in_one_transaction(swapped, sources)).result()
+            for published, source in sources.items():
+                target = client.get_table(_table_id(published))
+                if (target.description, target.schema) != (source.description, source.schema):
+                    target.description, target.schema = source.description, source.schema
+                    client.update_table(target, ["description", "schema"])
+        return Publication(
+            f"{project}.{self.published_dataset}",
+            sum(table.num_bytes or 0 for table in sources.values()),
+            time.monotonic() - started,
+        )
+
+
+# The build stamp's labels on the build dataset (BigQueryWarehouse.record_build).
+BUILD_LABEL_PREFIX = "chargeback_build_"
+
+
+def _replace_rows_in_one_transaction(marts: list[tuple[Relation, Relation]], sources: Mapping[Relation, Any]) -> str:
+    """The script that gives each published mart the rows of its built one, in one transaction
+    (BigQuery rolls a script's open transaction back when a statement fails)."""
+    statements = ["BEGIN TRANSACTION;"]
+    for built, published in marts:
+        columns = ", ".join(f"`{field.name}`" for field in sources[published].schema)
+        statements += [
+            f"DELETE FROM `{_table_id(published)}` WHERE TRUE;",
+            f"INSERT INTO `{_table_id(published)}` ({columns}) SELECT {columns} FROM `{_table_id(built)}`;",
+        ]
+    return "\n".join([*statements, "COMMIT TRANSACTION;"])
+
+
+def _structure(schema) -> tuple:
+    """A BigQuery schema's columns, types and modes, nested ones included (not descriptions)."""
+    return tuple((field.name, field.field_type, field.mode, _structure(field.fields)) for field in schema)
 
 
 def _sql_literal(value: Any) -> str:
@@ -362,6 +497,7 @@ def warehouse_resource(settings: Settings, project: DbtProject) -> Warehouse:
     return BigQueryWarehouse(
         manifest_path=manifest,
         bigquery=BigQueryResource(project=settings.bigquery_project, location=settings.bigquery_location),
+        published_dataset=settings.bigquery_dataset,
     )
 
 

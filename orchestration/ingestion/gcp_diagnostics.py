@@ -32,6 +32,7 @@ from .gcp_readers import (
     sql_list,
 )
 from .gcp_values import TIME_FIELDS, ValueBounds, bad_values_sql, utc_from_epoch_us, value_problem
+from .line_item_key import LINE_ITEM_KEY_FIELDS, line_item_key_string
 
 
 class GcpIngestionError(Exception):
@@ -60,6 +61,48 @@ def diagnose(files: list[ExportFile], exc: duckdb.Error | None, bounds: ValueBou
     return GcpIngestionError(
         f"{where}: {message or 'rows without required fields or with values out of bounds'}", file=named
     )
+
+
+def duplicate_line_items(files: list[ExportFile], key: str) -> GcpIngestionError:
+    """Two staged rows have the line item key `key` (line_item_key.py): name both rows."""
+    found: list[tuple[Path, int]] = []
+    for f in files:
+        for number, row in _parsed_rows(f):
+            if isinstance(row, dict) and line_item_key_string(row) == key:
+                found.append((f.path, number))
+            if len(found) == 2:
+                break
+        if len(found) == 2:
+            break
+    fields = ", ".join(path for path, _ in LINE_ITEM_KEY_FIELDS)
+    why = (
+        f"alike in every field that identifies a line item ({fields}), so both would get one line_item_id "
+        "and fail every later build; remove the repeated row, or correct the one that is wrong"
+    )
+    if len(found) < 2:  # not expected: the rows were staged from these files
+        return GcpIngestionError(f"{', '.join(f.path.name for f in files)}: two rows are {why} (key {key!r})")
+    (first_path, first_number), (path, number) = found
+    unit = "row" if first_path.name.endswith(PARQUET_SUFFIXES) else "line"
+    first = f"{unit} {first_number}" if first_path == path else f"{first_path.name} {unit} {first_number}"
+    return _error(path, number, None, f"the same line item as {first}: {why}")
+
+
+def _parsed_rows(f: ExportFile) -> Iterator[tuple[int, Any]]:
+    """(1-based line or row number, row) of an export file."""
+    if f.is_parquet:
+        import pyarrow.parquet as pq
+
+        number = 0
+        for batch in pq.ParquetFile(f.path).iter_batches():
+            for row in batch.to_pylist():
+                number += 1
+                yield number, row
+        return
+    for number, line in enumerate(_open_lines(f.path), start=1):
+        try:
+            yield number, orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue  # blank lines; anything else was refused before the rows were staged
 
 
 def _open_lines(path: Path) -> Iterator[bytes]:

@@ -24,7 +24,7 @@ import duckdb
 import orjson
 
 from . import gcp_schema as schema
-from .gcp_diagnostics import GcpIngestionError, diagnose
+from .gcp_diagnostics import GcpIngestionError, diagnose, duplicate_line_items
 from .gcp_readers import (
     NDJSON_SUFFIXES,
     PARQUET_SUFFIXES,
@@ -33,6 +33,7 @@ from .gcp_readers import (
     parquet_select,
 )
 from .gcp_values import ValueBounds, bad_values_sql
+from .line_item_key import line_item_key_sql
 
 __all__ = [
     "LOAD_CONNECTION_CONFIG",
@@ -413,7 +414,7 @@ def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[ExportFile], 
     field (schema.REQUIRED_FIELDS), a FLOAT that is NaN or infinite ("NaN", "Infinity" and 1e999
     all read as DOUBLE), or a value breaking a rule of gcp_values (an invoice month 202613, a
     usage in 1970, an export before the usage). One pass over the staged rows; the diagnosis then
-    names the line."""
+    names the line. Then two rows with one line item key (line_item_key.py): both are named."""
     missing = [f"{schema.field_sql(name)} IS NULL" for name in schema.REQUIRED_FIELDS]
     non_finite = [e for f in schema.fields() if (e := schema.non_finite_sql(f, schema.quote(f["name"])))]
     out_of_bounds = bad_values_sql(schema.field_sql, bounds)
@@ -423,6 +424,15 @@ def _check_staged_rows(con: duckdb.DuckDBPyConnection, files: list[ExportFile], 
     if bad:
         bad_files = {b[0] for b in bad}
         raise diagnose([f for f in files if str(f.path) in bad_files], None, bounds)
+    # Two rows alike in every field of the line item key would share one line_item_id and fail
+    # every later build's unique test (grouped by its md5, as staging hashes it).
+    repeated = con.execute(f"""
+        SELECT any_value(key), list(DISTINCT _source_file) FROM (
+            SELECT {line_item_key_sql(schema.field_sql)} AS key, _source_file FROM {INCOMING})
+        GROUP BY md5(key) HAVING count(*) > 1 LIMIT 1""").fetchone()
+    if repeated:
+        key, in_files = repeated
+        raise duplicate_line_items([f for f in files if str(f.path) in in_files], key)
 
 
 # --------------------------------------------------------------------------- unknown keys

@@ -149,6 +149,17 @@ class DbtManifest:
             raise KeyError(f"{name!r} is not a model of the dbt project ({self.path})")
         return self._relation(nodes[0])
 
+    def marts(self) -> list[Relation]:
+        """Every mart that is a relation (the models of custom schema `marts`), by name."""
+        nodes = [
+            node
+            for node in self.data["nodes"].values()
+            if node["resource_type"] == "model"
+            and node["config"].get("schema") == "marts"
+            and node["config"].get("materialized") != "ephemeral"
+        ]
+        return sorted((self._relation(node) for node in nodes), key=lambda relation: relation.identifier)
+
     @staticmethod
     def _relation(node: dict[str, Any]) -> Relation:
         return Relation(node["database"], node["schema"], node.get("alias") or node.get("identifier") or node["name"])

@@ -239,6 +239,8 @@ class Build:
     log: Path
     marts: str
     """Where the marts are: BigQuery `project.dataset`, or the DuckDB warehouse file (schema marts)."""
+    env: dict[str, str]
+    """The environment `chargeback build` ran with."""
 
 
 def _build_on_bigquery(emulator: Emulator, export: Export, work: Path) -> Build:
@@ -257,7 +259,10 @@ def _build_on_bigquery(emulator: Emulator, export: Export, work: Path) -> Build:
     )
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
     return Build(
-        output=completed.stdout + completed.stderr, log=work / "build.log", marts=f"{MARTS_PROJECT}.{MARTS_DATASET}"
+        output=completed.stdout + completed.stderr,
+        log=work / "build.log",
+        marts=f"{MARTS_PROJECT}.{MARTS_DATASET}",
+        env=env,
     )
 
 
@@ -269,7 +274,7 @@ def _build_on_duckdb(export: Export, work: Path) -> Build:
     # Every extract, partial ones included: the ingestion's own choice must end with the rows of the table.
     run_chargeback(["ingest", "gcp", str(export.folder), str(REAL_EXPORT_ROWS)], env, PROJECT_ROOT, work / "ingest.log")
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
-    return Build(output=completed.stdout + completed.stderr, log=work / "build.log", marts=str(warehouse))
+    return Build(output=completed.stdout + completed.stderr, log=work / "build.log", marts=str(warehouse), env=env)
 
 
 @pytest.fixture(scope="session")
@@ -291,3 +296,19 @@ def bigquery_build(builds) -> Build:
 @pytest.fixture(scope="session")
 def duckdb_build(builds) -> Build:
     return builds["duckdb"]
+
+
+@pytest.fixture
+def warehouse(emulator, bigquery_build, monkeypatch):
+    """The BigQueryWarehouse resource `chargeback build` used, in this process, on the emulator."""
+    from contextlib import contextmanager
+
+    from dagster_gcp import BigQueryResource
+
+    from orchestration.resources import warehouse_resource
+    from orchestration.settings import Settings
+    from orchestration.transform.project import chargeback_dbt_project
+
+    monkeypatch.setattr(BigQueryResource, "get_client", contextmanager(lambda self: (yield emulator.client())))
+    settings = Settings.from_env(bigquery_build.env)
+    return warehouse_resource(settings, chargeback_dbt_project(settings))

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from bigquery_marts import copy_marts
 from export_table import REPEATED_FIELDS
 
@@ -105,7 +106,8 @@ def test_freshness_reads_the_export_table(bigquery_build, duckdb_build):
         )
 
     assert len(newest(bigquery_build.output)) == 2
-    assert newest(bigquery_build.output) == newest(duckdb_build.output)
+    # (in either order: the two checks are one step each, and Dagster may run either first)
+    assert sorted(newest(bigquery_build.output)) == sorted(newest(duckdb_build.output))
 
     # The missing-days check reads the export table too, with the same verdict.
     def gaps(output: str) -> list[str]:
@@ -132,3 +134,56 @@ def test_every_mart_equals_the_duckdb_build(emulator, bigquery_build, duckdb_bui
     assert compared.returncode == 0, (
         f"marts differ (DuckDB before, BigQuery after):\n{compared.stdout}{compared.stderr}"
     )
+
+
+# --------------------------------------------------------------------------- write, audit, publish
+# (last in this file: the final test changes the build dataset)
+
+
+def test_the_build_is_checked_in_its_own_dataset_and_published_by_its_run(emulator, bigquery_build, warehouse):
+    client = emulator.client()
+    built, published = f"{bigquery_build.marts}_build", bigquery_build.marts
+    marts = [mart.identifier for mart in warehouse.manifest.marts()]
+    assert {mart.schema for mart in warehouse.manifest.marts()} == {built.split(".")[1]}
+    assert sorted(table.table_id for table in client.list_tables(built)) == marts
+    assert sorted(table.table_id for table in client.list_tables(published)) == marts
+    for mart in marts:
+        assert _rows(client, f"{built}.{mart}") == _rows(client, f"{published}.{mart}"), mart
+    [run_id] = re.findall(r"build_job succeeded in \S+ \(run ([0-9a-f-]+)\)", bigquery_build.output)
+    assert warehouse.recorded_build()["run_id"] == run_id
+
+
+def test_a_publication_replaces_every_mart_in_one_transaction_or_none(emulator, bigquery_build, warehouse, monkeypatch):
+    """The second publication of a dataset replaces rows in one transaction (the first copied
+    tables): every mart changes together, and a statement failing in it changes no mart."""
+    from orchestration import resources
+
+    client = emulator.client()
+    built, published = f"{bigquery_build.marts}_build", bigquery_build.marts
+    marts = [mart.identifier for mart in warehouse.manifest.marts()]
+    client.query(f"delete from `{built}.{marts[0]}` where true").result()  # a "new build" of the first mart
+
+    warehouse.publish()
+    assert _rows(client, f"{published}.{marts[0]}") == []
+    before = {mart: _rows(client, f"{published}.{mart}") for mart in marts}
+
+    # A statement failing after every mart's DELETE and INSERT, before the COMMIT.
+    emptied = next(mart for mart in reversed(marts) if before[mart])
+    client.query(f"delete from `{built}.{emptied}` where true").result()
+    script = resources._replace_rows_in_one_transaction
+    monkeypatch.setattr(
+        resources,
+        "_replace_rows_in_one_transaction",
+        lambda *args: script(*args).replace(
+            "COMMIT TRANSACTION;", "SELECT ERROR('mid-publication');\nCOMMIT TRANSACTION;"
+        ),
+    )
+    with pytest.raises(Exception, match="mid-publication"):
+        warehouse.publish()
+    after = {mart: _rows(client, f"{published}.{mart}") for mart in marts}
+    assert after == before, "a failed publication changed published marts"
+    assert after[emptied], f"{emptied} was emptied in the build dataset, not in the published one"
+
+
+def _rows(client, table: str) -> list[tuple]:
+    return sorted(client_rows(client, f"select to_json_string(t) from `{table}` as t"))

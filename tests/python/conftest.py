@@ -208,7 +208,9 @@ def bigquery_warehouse(tmp_path, monkeypatch):
         client = FakeBigQueryClient(frames, tables)
         monkeypatch.setattr(BigQueryResource, "get_client", contextmanager(lambda self: (yield client)))
         warehouse = BigQueryWarehouse(
-            manifest_path=str(manifest), bigquery=BigQueryResource(project="finops-prod", location="EU")
+            manifest_path=str(manifest),
+            bigquery=BigQueryResource(project="finops-prod", location="EU"),
+            published_dataset="finops",
         )
         return warehouse, client
 

@@ -125,11 +125,15 @@ def test_compiled_sql_has_no_duckdb_only_constructs(compiled_for_bigquery):
     assert not found, "DuckDB-only SQL compiled for BigQuery:\n" + "\n".join(found)
 
 
-def test_marts_land_in_the_target_dataset(compiled_for_bigquery):
+def test_marts_are_built_and_tested_in_the_build_dataset(compiled_for_bigquery):
+    """Write, audit, publish: dbt builds and tests the marts in `<dataset>_build`; the publication
+    step (not dbt) fills `<dataset>`, which readers query."""
     monthly = (compiled_for_bigquery / "models" / "marts" / "chargeback" / "fct_chargeback_monthly.sql").read_text()
     assert "`offline-project`.`ai_chargeback_intermediate`.`int_cost_groups_allocated`" in monthly
     (conservation,) = (compiled_for_bigquery / "models").rglob("chargeback_monthly_conserves_gcp_export_money.sql")
-    assert "`offline-project`.`ai_chargeback`.`fct_chargeback_monthly`" in conservation.read_text()
+    assert "`offline-project`.`ai_chargeback_build`.`fct_chargeback_monthly`" in conservation.read_text()
+    compiled = "\n".join(path.read_text() for path in _compiled_files(compiled_for_bigquery))
+    assert "`offline-project`.`ai_chargeback`." not in compiled, "dbt reads or writes the published dataset"
 
 
 def test_the_export_location_set_once_reaches_dbt_and_the_checks(bigquery_target, compiled_for_bigquery):

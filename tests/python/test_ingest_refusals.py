@@ -170,6 +170,46 @@ def test_parquet_values_are_refused_naming_the_row(ingest, loaded, tmp_path):
         assert fingerprint(db) == before
 
 
+def test_two_rows_of_one_line_item_are_refused_naming_both(ingest, loaded, tmp_path):
+    """Rows alike in every field of the line item key would share a line_item_id and fail every
+    later build's unique test: refused, both rows named, across the shards of an extract. A row
+    differing in one key field (here the cost, at the ninth decimal) is another line item."""
+    db, before = loaded
+    folder = extract_dir(tmp_path / "repeated", "2020-11-09", "20201110T010000Z")
+    first = write_shard(folder, 0, [bq_row(2), bq_row(3)])
+    repeated = bq_row(3) | {"labels": [{"key": "team", "value": "another"}]}  # labels are not in the key
+    second = write_shard(folder, 1, [bq_row(4), repeated])
+    with pytest.raises(GcpIngestionError) as err:
+        ingest(db, [folder], BOUNDS)
+    assert (err.value.file, err.value.line) == (second, 2), str(err.value)
+    assert str(err.value).startswith(f"{second.name} line 2: the same line item as {first.name} line 2: alike in ")
+    assert "billing_account_id, service.id, sku.id" in str(err.value)
+    assert fingerprint(db) == before
+
+    near = extract_dir(tmp_path / "near", "2020-11-09", "20201110T020000Z")
+    write_shard(near, 0, [bq_row(3), bq_row(3, cost=1.500000001)])
+    [result] = ingest(db, [near], BOUNDS)
+    assert result.rows_loaded == 2
+
+
+def test_two_parquet_rows_of_one_line_item_are_refused_naming_both(ingest, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = []
+    for n in (1, 2, 2):
+        row = bq_row(n)
+        del row["price"]  # NUMERIC, written as text by bq extract: not what a Parquet extract holds
+        for name in ("usage_start_time", "usage_end_time", "export_time"):
+            row[name] = dt.datetime.strptime(row[name], "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=dt.UTC)
+        rows.append(row)
+    folder = extract_dir(tmp_path, "2020-11-09", "20201110T010000Z")
+    path = folder / "000000000000.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=gcp_schema.arrow_schema()), path)
+    with pytest.raises(GcpIngestionError, match=r"^000000000000.parquet row 3: the same line item as row 2: "):
+        ingest(tmp_path / "w.duckdb", [folder], BOUNDS)
+
+
 def test_bounds_are_read_from_the_environment():
     assert ValueBounds(dt.datetime(2000, 1, 1), NOW + dt.timedelta(hours=24)) == BOUNDS
     env = {EARLIEST_DATE_ENV: "2018-06-01", FUTURE_TOLERANCE_ENV: "2.5"}

@@ -1,7 +1,8 @@
-"""The line item key is one definition in two languages: the generator's Python
-(`line_item_key_string`, whose md5 is the ground truth's `line_item_id`) and the warehouse's SQL
-(macros/attribution/line_item_key.sql, applied in staging). Both must give the same id for the
-same export row, or the ground truth joins nothing.
+"""The line item key is one list of fields (orchestration/ingestion/line_item_key.py) rendered
+three times: the generator's Python (`line_item_key_string`, whose md5 is the ground truth's
+`line_item_id`), the warehouse's SQL (macros/attribution/line_item_key.sql, applied in staging)
+and the loader's SQL, which refuses two rows of one line item. All must give the same id for
+the same export row, or the ground truth joins nothing and the loader misses a collision.
 
 Hostile rows - nulls and empty strings in every key field, the separator inside a value, unicode,
 timestamps written the ways the export writes them, floats at the edge of nine decimals - are
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 
 import duckdb
@@ -20,7 +22,10 @@ import pytest
 import sql_harness as harness
 
 from orchestration.generate.gcp import line_item_key_string
+from orchestration.ingestion import gcp_schema
 from orchestration.ingestion.gcp_values import ValueBounds
+from orchestration.ingestion.line_item_key import LINE_ITEM_KEY_FIELDS, NUMBER, TEXT, TIMESTAMP, line_item_key_sql
+from orchestration.settings import PROJECT_ROOT
 
 BASE = {
     "billing_account_id": "0136A2-7F9C4E-B81D05",
@@ -68,7 +73,8 @@ CASES = {
     "binary fractions": {"cost": 0.1, "usage": {"amount": 1 / 3}},
     "large amounts": {"cost": 123456789012.34567, "usage": {"amount": 1e15}},
     "integral float": {"cost": 3.0, "usage": {"amount": 0.0}},
-    "timestamp with another offset": {"export_time": "2026-07-01 20:02:11+02:00"},
+    # (19:02:11 UTC: the case "timestamp with +00:00" is 18:02:11, and one row per line item loads.)
+    "timestamp with another offset": {"export_time": "2026-07-01 21:02:11+02:00"},
 }
 
 
@@ -96,11 +102,26 @@ def warehouse_ids(tmp_path_factory, ingest, working_copy) -> dict[str, str]:
     compiled = harness.compile_inline(
         "select seller_name, line_item_id from {{ ref('stg_gcp_billing_export__cost_line_items') }}", database
     )
+    loader_key = line_item_key_sql(gcp_schema.field_sql)
     with duckdb.connect(str(working_copy(database)), read_only=True) as con:  # where ingestion loaded
-        return dict(con.execute(compiled).fetchall())
+        by_loader = dict(
+            con.execute(f"select seller_name, md5({loader_key}) from raw.gcp_billing_export_resource_v1").fetchall()
+        )
+        return {name: (line_item_id, by_loader[name]) for name, line_item_id in con.execute(compiled).fetchall()}
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_python_and_sql_give_the_same_line_item_id(warehouse_ids, name):
+    """The staging model's id, and the key the loader refuses repeated rows by, equal Python's."""
     key = line_item_key_string(_row(name, CASES[name]))
-    assert warehouse_ids[name] == hashlib.md5(key.encode("utf-8")).hexdigest(), f"Python key: {key!r}"
+    expected = hashlib.md5(key.encode("utf-8")).hexdigest()
+    assert warehouse_ids[name] == (expected, expected), f"Python key: {key!r}"
+
+
+def test_the_staging_model_hashes_the_fields_of_line_item_key_fields():
+    """The model lists the fields in Jinja; LINE_ITEM_KEY_FIELDS is the list the Python uses."""
+    model = PROJECT_ROOT / "models" / "staging" / "gcp_billing_export" / "stg_gcp_billing_export__cost_line_items.sql"
+    listed = re.search(r"line_item_key\(\[(.*?)\]\)", model.read_text(), re.DOTALL)[1]
+    kinds = {"": TEXT, "timestamp_micros_text": TIMESTAMP, "fixed9": NUMBER}
+    fields = [(path, kinds[how]) for how, path in re.findall(r"(?:(\w+)\()?'([^']+)'\)?", listed)]
+    assert tuple(fields) == LINE_ITEM_KEY_FIELDS

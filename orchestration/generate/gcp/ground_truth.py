@@ -9,59 +9,9 @@ fields, so the attribution can be graded by joining on the id. The hot loop of t
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from orchestration.generate.gcp.timeline import epoch_us, key_timestamp
-
-
-def _key_ts(v: Any) -> str:
-    """A row's timestamp (a datetime, or a string as BigQuery or ISO write it) as the key holds it."""
-    if v is None:
-        return ""
-    if not isinstance(v, datetime):
-        text = str(v).strip().removesuffix(" UTC").removesuffix("Z")
-        v = datetime.fromisoformat(text.replace(" ", "T", 1))
-    # No offset means UTC, as BigQuery writes it; another offset is converted, as the warehouse does.
-    v = v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
-    return key_timestamp(epoch_us(v))
-
-
-def _fixed9(v: Any) -> str:
-    """A number as the key holds it: nine decimals (NUMERIC-like strings exactly, via Decimal)."""
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        v = Decimal(v)
-    return f"{v:.9f}"
-
-
-def _get(row: dict, rec: str, field: str) -> Any:
-    """`row[rec][field]`, None when the record is absent or null."""
-    r = row.get(rec)
-    return r.get(field) if isinstance(r, dict) else None
-
-
-def line_item_key_string(row: dict) -> str:
-    """The string whose md5 is the warehouse's `line_item_id` (NULL/absent -> '')."""
-    parts = [
-        row.get("billing_account_id"),
-        _get(row, "service", "id"),
-        _get(row, "sku", "id"),
-        _get(row, "project", "id"),
-        _get(row, "resource", "global_name"),
-        _get(row, "location", "location"),
-        _key_ts(row.get("usage_start_time")),
-        _key_ts(row.get("usage_end_time")),
-        _key_ts(row.get("export_time")),
-        row.get("cost_type"),
-        _get(row, "adjustment_info", "id"),
-        _fixed9(row.get("cost")),
-        _fixed9(_get(row, "usage", "amount")),
-    ]
-    return "|".join("" if p is None else str(p) for p in parts)
+from orchestration.ingestion.line_item_key import line_item_key_string
 
 
 def line_item_id(row: dict) -> str:
