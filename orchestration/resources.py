@@ -297,7 +297,7 @@ class BigQueryWarehouse(Warehouse):
         return f"BigQuery project {self.bigquery.project}"
 
     def quoted(self, relation: Relation) -> str:
-        return f"`{_table_id(relation)}`"
+        return f"`{relation.table_id}`"
 
     def query(self, sql: str) -> pd.DataFrame:
         with self.bigquery.get_client() as client:
@@ -308,14 +308,14 @@ class BigQueryWarehouse(Warehouse):
 
         with self.bigquery.get_client() as client:
             try:
-                client.get_table(_table_id(relation))
+                client.get_table(relation.table_id)
             except NotFound:
                 return False
         return True
 
     def column_kinds(self, relation: Relation) -> dict[str, str]:
         with self.bigquery.get_client() as client:
-            schema = client.get_table(_table_id(relation)).schema
+            schema = client.get_table(relation.table_id).schema
         return {field.name: _bigquery_kind(field.field_type, field.mode) for field in schema}
 
     def append(self, relation: Relation, frame: pd.DataFrame) -> None:
@@ -328,7 +328,7 @@ class BigQueryWarehouse(Warehouse):
             # A load job: free, unlike streaming inserts, and visible to queries at once.
             job = client.load_table_from_dataframe(
                 frame,
-                _table_id(relation),
+                relation.table_id,
                 job_config=bigquery.LoadJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_APPEND),
             )
             job.result()  # raises on a failed load, with BigQuery's own error list
@@ -367,75 +367,18 @@ class BigQueryWarehouse(Warehouse):
         return stamp or None
 
     def publish(self) -> Publication:
-        """Copy every mart of the build dataset into the published one, all at once.
-
-        One multi-statement transaction replaces the rows of every published mart (DELETE, then
-        INSERT ... SELECT from the build dataset): readers see the previous build until it
-        commits and the new one after, never a mixture, and are never blocked (BigQuery's
-        snapshot isolation); a failure rolls it all back. DDL cannot run in a transaction, so a
-        mart that is new, or whose columns changed (a new release), is first replaced by a table
-        copy: until the commit a moment later it is ahead of the others. Descriptions (dbt's
-        persist_docs) follow last, as metadata."""
-        from google.api_core.exceptions import NotFound
-        from google.cloud import bigquery
+        """Every mart of the build dataset into the published one, all at once
+        (transform/bigquery_publication.py)."""
+        from orchestration.transform.bigquery_publication import publish_marts
 
         started = time.monotonic()
-        project = self._build_dataset().split(".")[0]
-        marts = [
-            (built, Relation(project, self.published_dataset, built.identifier)) for built in self.manifest.marts()
-        ]
         with self.bigquery.get_client() as client:
-            dataset = bigquery.Dataset(f"{project}.{self.published_dataset}")
-            dataset.location = self.bigquery.location
-            client.create_dataset(dataset, exists_ok=True)
-            sources, replaced = {}, []
-            for built, published in marts:
-                sources[published] = client.get_table(_table_id(built))
-                try:
-                    same = _structure(client.get_table(_table_id(published)).schema) == _structure(
-                        sources[published].schema
-                    )
-                except NotFound:
-                    same = False
-                if not same:
-                    replaced.append(published)
-                    copy = bigquery.CopyJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
-                    client.copy_table(_table_id(built), _table_id(published), job_config=copy).result()
-            swapped = [(built, published) for built, published in marts if published not in replaced]
-            if swapped:
-                client.query(_replace_rows_in_one_transaction(swapped, sources)).result()
-            for published, source in sources.items():
-                target = client.get_table(_table_id(published))
-                if (target.description, target.schema) != (source.description, source.schema):
-                    target.description, target.schema = source.description, source.schema
-                    client.update_table(target, ["description", "schema"])
-        return Publication(
-            f"{project}.{self.published_dataset}",
-            sum(table.num_bytes or 0 for table in sources.values()),
-            time.monotonic() - started,
-        )
+            where, size = publish_marts(client, self.manifest.marts(), self.published_dataset, self.bigquery.location)
+        return Publication(where, size, time.monotonic() - started)
 
 
 # The build stamp's labels on the build dataset (BigQueryWarehouse.record_build).
 BUILD_LABEL_PREFIX = "chargeback_build_"
-
-
-def _replace_rows_in_one_transaction(marts: list[tuple[Relation, Relation]], sources: Mapping[Relation, Any]) -> str:
-    """The script that gives each published mart the rows of its built one, in one transaction
-    (BigQuery rolls a script's open transaction back when a statement fails)."""
-    statements = ["BEGIN TRANSACTION;"]
-    for built, published in marts:
-        columns = ", ".join(f"`{field.name}`" for field in sources[published].schema)
-        statements += [
-            f"DELETE FROM `{_table_id(published)}` WHERE TRUE;",
-            f"INSERT INTO `{_table_id(published)}` ({columns}) SELECT {columns} FROM `{_table_id(built)}`;",
-        ]
-    return "\n".join([*statements, "COMMIT TRANSACTION;"])
-
-
-def _structure(schema) -> tuple:
-    """A BigQuery schema's columns, types and modes, nested ones included (not descriptions)."""
-    return tuple((field.name, field.field_type, field.mode, _structure(field.fields)) for field in schema)
 
 
 def _sql_literal(value: Any) -> str:
@@ -444,10 +387,6 @@ def _sql_literal(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _table_id(relation: Relation) -> str:
-    return f"{relation.database}.{relation.schema}.{relation.identifier}"
 
 
 _DUCKDB_KINDS = (

@@ -115,6 +115,11 @@ class Relation:
     schema: str
     identifier: str
 
+    @property
+    def table_id(self) -> str:
+        """`database.schema.identifier`, as BigQuery's client names a table."""
+        return f"{self.database}.{self.schema}.{self.identifier}"
+
 
 class DbtManifest:
     """Where the export and the models are, as the manifest (parsed for these settings) says."""

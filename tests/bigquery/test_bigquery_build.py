@@ -156,7 +156,7 @@ def test_the_build_is_checked_in_its_own_dataset_and_published_by_its_run(emulat
 def test_a_publication_replaces_every_mart_in_one_transaction_or_none(emulator, bigquery_build, warehouse, monkeypatch):
     """The second publication of a dataset replaces rows in one transaction (the first copied
     tables): every mart changes together, and a statement failing in it changes no mart."""
-    from orchestration import resources
+    from orchestration.transform import bigquery_publication
 
     client = emulator.client()
     built, published = f"{bigquery_build.marts}_build", bigquery_build.marts
@@ -170,9 +170,9 @@ def test_a_publication_replaces_every_mart_in_one_transaction_or_none(emulator, 
     # A statement failing after every mart's DELETE and INSERT, before the COMMIT.
     emptied = next(mart for mart in reversed(marts) if before[mart])
     client.query(f"delete from `{built}.{emptied}` where true").result()
-    script = resources._replace_rows_in_one_transaction
+    script = bigquery_publication._replace_rows_in_one_transaction
     monkeypatch.setattr(
-        resources,
+        bigquery_publication,
         "_replace_rows_in_one_transaction",
         lambda *args: script(*args).replace(
             "COMMIT TRANSACTION;", "SELECT ERROR('mid-publication');\nCOMMIT TRANSACTION;"
