@@ -147,7 +147,9 @@ def test_each_target_keeps_its_own_manifest(project_copy, monkeypatch):
         "gcp_billing_export_v1_X",
     )
     monthly = manifest.model("fct_chargeback_monthly")
-    assert (monthly.database, monthly.schema) == ("finops-prod", "finops")
+    # Built and checked in <dataset>_build; the publication step fills <dataset> (write, audit, publish).
+    assert (monthly.database, monthly.schema) == ("finops-prod", "finops_build")
+    assert {mart.schema for mart in manifest.marts()} == {"finops_build"}
     assert manifest.model("int_cost_groups").schema == "finops_intermediate"
     stamp = json.loads(project.manifest_path.with_name("prepared_for.json").read_text())
     assert stamp["environment"]["CHARGEBACK_DBT_TARGET"] == "bigquery"
