@@ -7,7 +7,7 @@
     chargeback build
     chargeback prepare
     chargeback freshness
-    chargeback report [--ground-truth DIR]
+    chargeback report [--ground-truth DIR] [--html DIR]
     chargeback quality docs
 
 `ingest`, `build` and `demo` run the same jobs that the Dagster UI and the schedule run.
@@ -26,6 +26,7 @@ from pathlib import Path
 from orchestration.settings import PROJECT_ROOT, Settings
 
 DEMO_EXPORT_DIR = PROJECT_ROOT / "data" / "demo" / "gcp-export"
+DEMO_REPORT_DIR = PROJECT_ROOT / "data" / "demo" / "report"
 DAGSTER_HOME = PROJECT_ROOT / "data" / "dagster"
 
 
@@ -275,7 +276,25 @@ def print_report(ground_truth: Path | None) -> None:
         print(render_report(con, ground_truth))
 
 
+def write_html_report(out: Path) -> int:
+    """The static HTML report (orchestration/report_site) into `out`; prints where its index is."""
+    from orchestration.report_site import build_site
+    from orchestration.report_site.queries import MartContractError
+
+    warehouse = _local_warehouse()
+    try:
+        with warehouse.published_connection() as con:
+            site = build_site(con, out, warehouse=str(warehouse.published))
+    except MartContractError as error:
+        print(f"[chargeback] HTML report not written: {error}", file=sys.stderr)
+        return 1
+    print(f"[chargeback] HTML report ({len(site.team_pages)} team pages): {site.index}", flush=True)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.html:
+        return write_html_report(Path(args.html))
     print_report(Path(args.ground_truth) if args.ground_truth else None)
     return 0
 
@@ -334,7 +353,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     print()
     print_report(out / "ground_truth")
-    return 0
+    print()
+    return write_html_report(Path(args.report_dir))
 
 
 def _add_untagged_share(parser: argparse.ArgumentParser) -> None:
@@ -360,6 +380,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--export-dir", default=str(DEMO_EXPORT_DIR), help="where the generated export is written (replaced)"
     )
+    demo.add_argument("--report-dir", default=str(DEMO_REPORT_DIR), help="where the HTML report is written")
     _add_untagged_share(demo)
     demo.set_defaults(func=cmd_demo)
 
@@ -405,6 +426,9 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="print the last complete month's chargeback and tag coverage")
     report.add_argument(
         "--ground-truth", help="ground_truth folder written by `chargeback generate`, to measure accuracy"
+    )
+    report.add_argument(
+        "--html", metavar="DIR", help="instead, write the HTML report (an overview, a page per team) to DIR"
     )
     report.set_defaults(func=cmd_report)
 
