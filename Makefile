@@ -11,6 +11,10 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed-$(shell cat $(EMULATOR_LOCK) | cks
 LTS_LOCK  := tests/duckdb_lts/requirements.lock
 LTS_VENV  := .venv-duckdb-lts
 LTS_STAMP := $(LTS_VENV)/.installed-$(shell cat $(LTS_LOCK) | cksum | cut -d' ' -f1)
+# Headless Chromium opens the HTML report in the tests (tests/python/test_report_site.py):
+# Debian's package, installed by `make test` when missing (as root, or through sudo).
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Demo size: make demo ROWS=1000000
 ROWS ?= 200000
@@ -18,7 +22,7 @@ SEED ?= 42
 # Break tag coverage on purpose (share of usage cost left untagged): make demo UNTAGGED=0.4
 UNTAGGED ?= 0
 
-.PHONY: install demo test lint format test-bigquery lock benchmark dev clean
+.PHONY: install demo test lint format test-bigquery lock benchmark dev clean chromium
 
 install: $(STAMP)
 
@@ -33,8 +37,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/chargeback demo --rows $(ROWS) --seed $(SEED) --untagged-share $(UNTAGGED)
 
-test: install lint $(LTS_STAMP)
+test: install lint $(LTS_STAMP) $(CHROMIUM)
 	DUCKDB_LTS_PYTHON=$(CURDIR)/$(LTS_VENV)/bin/python $(BIN)/python -m pytest
+
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
 $(LTS_STAMP): $(LTS_LOCK)
 	$(PYTHON) -m venv $(LTS_VENV)

@@ -26,7 +26,6 @@ from pathlib import Path
 from orchestration.settings import PROJECT_ROOT, Settings
 
 DEMO_EXPORT_DIR = PROJECT_ROOT / "data" / "demo" / "gcp-export"
-DEMO_REPORT_DIR = PROJECT_ROOT / "data" / "demo" / "report"
 DAGSTER_HOME = PROJECT_ROOT / "data" / "dagster"
 
 
@@ -278,8 +277,8 @@ def print_report(ground_truth: Path | None) -> None:
 
 def write_html_report(out: Path) -> int:
     """The static HTML report (orchestration/report_site) into `out`; prints where its index is."""
-    from orchestration.report_site import build_site
     from orchestration.report_site.queries import MartContractError
+    from orchestration.report_site.site import build_site
 
     warehouse = _local_warehouse()
     try:
@@ -354,7 +353,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print_report(out / "ground_truth")
     print()
-    return write_html_report(Path(args.report_dir))
+    # Beside the export by default (data/demo/report), so a demo in a folder of its own stays there.
+    return write_html_report(Path(args.report_dir) if args.report_dir else out.parent / "report")
 
 
 def _add_untagged_share(parser: argparse.ArgumentParser) -> None:
@@ -380,7 +380,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--export-dir", default=str(DEMO_EXPORT_DIR), help="where the generated export is written (replaced)"
     )
-    demo.add_argument("--report-dir", default=str(DEMO_REPORT_DIR), help="where the HTML report is written")
+    demo.add_argument(
+        "--report-dir", help="where the HTML report is written (default: report/ beside the export, data/demo/report)"
+    )
     _add_untagged_share(demo)
     demo.set_defaults(func=cmd_demo)
 

@@ -1,5 +1,3 @@
-"""The HTML report: an overview and a page per team, from the published marts (`chargeback report --html`)."""
+"""The HTML report: an overview and a page per team, from the published marts (`chargeback report --html`).
 
-from orchestration.report_site.site import Site, build_site
-
-__all__ = ["Site", "build_site"]
+`site.build_site` writes it; `queries` reads the marts, `charts` draws, `templates` lays out."""

@@ -14,8 +14,8 @@ import yaml
 from headless_chromium import ChromiumMissing, dump_dom, read_rendered
 from report_warehouse import CONTRACT_MART_TABLES, HOSTILE_TEAM, PROJECT_ROOT, REAL_MART_TABLES, build_report_warehouse
 
-from orchestration.report_site import build_site
 from orchestration.report_site.queries import CONTRACT, MartContractError
+from orchestration.report_site.site import build_site
 
 
 def _rendered(page: Path):
