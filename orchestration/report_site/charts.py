@@ -4,6 +4,7 @@ that every page loads once (written beside the pages, never fetched from the net
 from __future__ import annotations
 
 import calendar
+import html
 from collections import defaultdict
 from datetime import date, timedelta
 from itertools import count
@@ -51,6 +52,12 @@ def _html(figure: go.Figure, height: int = 340) -> str:
     )
 
 
+def _label(text: str) -> str:
+    """Chart text from the data (a team, a phase): plotly reads a few HTML tags in labels (links,
+    bold), so they are escaped to show as typed."""
+    return html.escape(str(text), quote=False)
+
+
 def _money_axis(currency: str) -> dict:
     return {"title": {"text": currency}, "tickformat": ",.0f", "rangemode": "tozero"}
 
@@ -59,7 +66,7 @@ def month_to_date_by_team(teams: list[dict], currency: str) -> str:
     """Per team: month-to-date cost (bar), forecast month end with its interval (diamond and
     whiskers), budget (a tick). `teams`: rows of one currency, largest first."""
     teams = list(reversed(teams))  # plotly draws the first category at the bottom
-    names = [row["team"] for row in teams]
+    names = [_label(row["team"]) for row in teams]
     figure = go.Figure()
     figure.add_bar(
         y=names,
@@ -72,7 +79,7 @@ def month_to_date_by_team(teams: list[dict], currency: str) -> str:
     forecast = [row for row in teams if row.get("forecast_cost") is not None]
     if forecast:
         figure.add_scatter(
-            y=[row["team"] for row in forecast],
+            y=[_label(row["team"]) for row in forecast],
             x=[row["forecast_cost"] for row in forecast],
             error_x={
                 "type": "data",
@@ -90,7 +97,7 @@ def month_to_date_by_team(teams: list[dict], currency: str) -> str:
     budgeted = [row for row in teams if row.get("budget_amount") is not None]
     if budgeted:
         figure.add_scatter(
-            y=[row["team"] for row in budgeted],
+            y=[_label(row["team"]) for row in budgeted],
             x=[row["budget_amount"] for row in budgeted],
             mode="markers",
             marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#dc2626"}},
@@ -169,9 +176,9 @@ def daily_cost_by_phase(rows: list[dict], currency: str, anomalies: list[dict] =
         figure.add_bar(
             x=[day for day, _ in points],
             y=[cost for _, cost in points],
-            name=phase,
+            name=_label(phase),
             marker_color=PHASE_COLOURS.get(phase, OTHER_PHASE_COLOUR),
-            hovertemplate="%{x|%b %d}: %{y:,.2f} " + currency + "<extra>" + phase + "</extra>",
+            hovertemplate="%{x|%b %d}: %{y:,.2f} " + currency + "<extra>" + _label(phase) + "</extra>",
         )
     for anomaly in anomalies:
         figure.add_vrect(
@@ -195,15 +202,16 @@ def inference_share(rows: list[dict], currency: str) -> str:
     for team in sorted(by_team, key=lambda name: (name == "all", name)):
         points = sorted(by_team[team], key=lambda row: row["week"])
         is_all = team == "all"
+        name = "all teams" if is_all else _label(team)
         figure.add_scatter(
             x=[row["week"] for row in points],
             y=[float(row["inference_cost"]) / float(row["ai_cost"]) for row in points],
             mode="lines+markers",
-            name="all teams" if is_all else team,
+            name=name,
             line={"width": 4 if is_all else 1.5, "color": "#0f172a" if is_all else None},
             marker={"size": 6 if is_all else 4},
             opacity=1 if is_all else 0.75,
-            hovertemplate="week of %{x|%b %d}: %{y:.1%}<extra>" + ("all teams" if is_all else team) + "</extra>",
+            hovertemplate="week of %{x|%b %d}: %{y:.1%}<extra>" + name + "</extra>",
         )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.02], title={"text": f"inference / AI cost ({currency})"})
     return _html(figure)

@@ -116,6 +116,9 @@ def test_team_names_from_the_data_are_escaped(site):
     assert HOSTILE_TEAM not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&amp;r&amp;d" in html
     assert site.team_pages[HOSTILE_TEAM].name == "team-img-src-x-onerror-alert-1-r-d.html"
+    # In the browser too: the charts' labels show the name as typed, no element made of it.
+    dom = dump_dom(site.index)
+    assert "<img" not in dom and "&lt;img src=x onerror=" in dom
 
 
 def test_nothing_is_fetched_from_the_network(site):
