@@ -59,7 +59,8 @@ def _label(text: str) -> str:
 
 
 def _money_axis(currency: str) -> dict:
-    return {"title": {"text": currency}, "tickformat": ",.0f", "rangemode": "tozero"}
+    # "," alone: thousands separated, decimals only where the scale needs them (small amounts).
+    return {"title": {"text": currency}, "tickformat": ",", "rangemode": "tozero"}
 
 
 def month_to_date_by_team(teams: list[dict], currency: str) -> str:
@@ -145,8 +146,10 @@ def month_path(
     figure.add_scatter(
         x=days,
         y=cumulative,
-        mode="lines",
+        mode="lines+markers",  # markers: the first day of a month is a single point
         line={"color": "#0f172a", "width": 2.5},
+        marker={"size": 6},
+        cliponaxis=False,
         name="month to date",
         hovertemplate="%{x|%b %d}: %{y:,.2f} " + currency + "<extra>so far</extra>",
     )
