@@ -138,16 +138,19 @@ class Marts:
 
 
 def report_month(marts: Marts) -> date | None:
-    """The open month: the newest month of the forecast (or budget) mart, else of the daily cost."""
-    for mart in ("fct_budget_status", "fct_month_end_forecast"):
+    """The open month: the newest month of the forecast (else budget) mart, never past the month of
+    the newest day with cost (a budget may be set for months to come); else that month."""
+    newest_cost_month = marts.con.execute(
+        f"select cast(date_trunc('month', max(charge_date)) as date) from {MARTS}.fct_cost_daily"
+    ).fetchone()[0]
+    for mart in ("fct_month_end_forecast", "fct_budget_status"):
         if marts.has(mart):
-            row = marts.con.execute(f"select max(charge_month) from {MARTS}.{mart}").fetchone()
+            row = marts.con.execute(
+                f"select max(charge_month) from {MARTS}.{mart} where charge_month <= ?", [newest_cost_month]
+            ).fetchone()
             if row[0] is not None:
                 return row[0]
-    row = marts.con.execute(
-        f"select cast(date_trunc('month', max(charge_date)) as date) from {MARTS}.fct_cost_daily"
-    ).fetchone()
-    return row[0]
+    return newest_cost_month
 
 
 def data_through(marts: Marts) -> date | None:

@@ -172,3 +172,16 @@ def test_headline_figures_for_the_dagster_ui(tmp_path):
     without = build_report_warehouse(tmp_path / "without.duckdb", parallel_marts=False)
     with duckdb.connect(str(without), read_only=True) as con:
         assert set(headline_figures(con)) == {"fct_cost_daily", "fct_unallocated_costs"}
+
+
+def test_the_open_month_is_the_newest_with_cost_not_a_budget_set_ahead(tmp_path):
+    warehouse = build_report_warehouse(tmp_path / "w.duckdb", hostile_team=False)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into marts.fct_budget_status select date '2026-10-01', budget_id || '-october', team, "
+            "workload_phase, provider_name, billing_currency, budget_amount, 0, 0, 0, 0, -budget_amount, "
+            "'on_track', owner_contact, null from marts.fct_budget_status"
+        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        site = build_site(con, tmp_path / "site")
+    assert "AI spend, September 2026" in site.index.read_text()
