@@ -117,8 +117,6 @@ def build_publication_asset(built: Iterable[dg.AssetKey], warehouse_name: str = 
         context.log.info(
             f"published {publication.where} ({publication.bytes / 1e6:,.1f} MB) in {publication.seconds:.1f} s"
         )
-        if isinstance(warehouse, DuckDBWarehouse):
-            _observe_headline_figures(context, warehouse)
         return dg.MaterializeResult(
             metadata={
                 "published": dg.MetadataValue.text(publication.where),
@@ -129,19 +127,3 @@ def build_publication_asset(built: Iterable[dg.AssetKey], warehouse_name: str = 
         )
 
     return published_warehouse
-
-
-def _observe_headline_figures(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse) -> None:
-    """The HTML report's headline figures, on the marts they come from (report_site/headline.py).
-    A mart the report cannot read is said in the log; what was published stays published."""
-    from orchestration.report_site.headline import headline_observations
-    from orchestration.report_site.queries import MartContractError
-
-    try:
-        with warehouse.published_connection() as con:
-            observations = headline_observations(con)
-    except MartContractError as error:
-        context.log.warning(f"no headline figures on the marts: {error}")
-        return
-    for observation in observations:
-        context.log_event(observation)

@@ -14,7 +14,6 @@ import yaml
 from headless_chromium import ChromiumMissing, dump_dom, read_rendered
 from report_warehouse import CONTRACT_MART_TABLES, HOSTILE_TEAM, PROJECT_ROOT, REAL_MART_TABLES, build_report_warehouse
 
-from orchestration.report_site.headline import headline_figures
 from orchestration.report_site.queries import CONTRACT, MartContractError
 from orchestration.report_site.site import build_site
 
@@ -150,28 +149,6 @@ def test_the_fixture_tables_match_the_real_marts_and_the_contract(tmp_path):
         for mart in CONTRACT_MART_TABLES:
             columns = {row[0] for row in con.execute(f"describe marts.{mart}").fetchall()}
             assert set(CONTRACT[mart]) <= columns, mart
-
-
-def test_headline_figures_for_the_dagster_ui(tmp_path):
-    """What the marts' Dagster metadata carries: the open month's figures from each mart present."""
-    warehouse = build_report_warehouse(tmp_path / "w.duckdb")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        figures = {mart: {key: value.value for key, value in metadata.items()} for mart, metadata in
-                   headline_figures(con).items()}  # fmt: skip
-        month_to_date_usd = con.execute(
-            "select sum(effective_cost) from marts.fct_cost_daily "
-            "where billing_currency = 'USD' and charge_date >= date '2026-09-01'"
-        ).fetchone()[0]
-    assert figures["fct_cost_daily"]["open_month"] == "2026-09-01"
-    assert figures["fct_cost_daily"]["month_to_date_USD"] == pytest.approx(float(month_to_date_usd), abs=0.01)
-    # The fixture's five budgets: one whole-team budget over, one at risk, three on track.
-    assert figures["fct_budget_status"] == {"budgets_over": 1, "budgets_at_risk": 1, "budgets_on_track": 3}
-    assert figures["fct_cost_anomalies"] == {"anomalies_new": 1, "anomalies_ongoing": 0}
-    assert figures["fct_unallocated_costs"] == {"resources": 2, "unallocated_USD": pytest.approx(653.4)}
-
-    without = build_report_warehouse(tmp_path / "without.duckdb", parallel_marts=False)
-    with duckdb.connect(str(without), read_only=True) as con:
-        assert set(headline_figures(con)) == {"fct_cost_daily", "fct_unallocated_costs"}
 
 
 def test_the_open_month_is_the_newest_with_cost_not_a_budget_set_ahead(tmp_path):
