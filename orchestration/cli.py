@@ -1,8 +1,8 @@
 """The `chargeback` command: the Dagster jobs, headless, step by step.
 
-    chargeback demo [--rows N] [--seed S] [--export-dir DIR]
+    chargeback demo [--rows N] [--seed S] [--as-of YYYY-MM-DD] [--months M] [--export-dir DIR]
     chargeback check-config [--seeds-dir DIR]
-    chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet]
+    chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet] [--as-of YYYY-MM-DD]
     chargeback ingest gcp PATH...
     chargeback build
     chargeback prepare
@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -203,6 +203,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         start=args.start,
         months=args.months,
+        as_of=args.as_of,
         fmt=args.format,
         progress=progress,
         untagged_share=args.untagged_share,
@@ -315,7 +316,7 @@ def cmd_quality_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Generate a realistic quarter, ingest it, build, and print the chargeback."""
+    """Generate a realistic bill up to yesterday (--as-of), ingest it, build, and print the chargeback."""
     import shutil
 
     from orchestration.ingestion.assets import ingestion_run_config
@@ -326,7 +327,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.export_dir)
     if out.exists():
         shutil.rmtree(out)
-    args.out, args.format, args.start, args.months = str(out), "json", date(2026, 7, 1), 3
+    # the live clock: data through yesterday, the newest days still filling in
+    args.out, args.format, args.start = str(out), "json", None
     cmd_generate(args)
     if not run_job("ingest_gcp_job", ingestion_run_config([str(out)])):
         return 1
@@ -360,6 +362,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--export-dir", default=str(DEMO_EXPORT_DIR), help="where the generated export is written (replaced)"
     )
+    demo.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=datetime.now(UTC).date(),
+        metavar="YYYY-MM-DD",
+        help="today, for the generated data (default: the real today, UTC): usage of the --months whole months "
+        "before its month and of its month through the day before, exported up to its midnight (UTC)",
+    )
+    demo.add_argument("--months", type=int, default=3, help="whole months of history before --as-of's month")
     _add_untagged_share(demo)
     demo.set_defaults(func=cmd_demo)
 
@@ -376,8 +387,16 @@ def _parser() -> argparse.ArgumentParser:
     gcp.add_argument("--seed", type=int, default=42)
     gcp.add_argument("--out", required=True)
     gcp.add_argument("--format", choices=["json", "parquet"], default="json")
-    gcp.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1), help="first usage day (YYYY-MM-DD)")
-    gcp.add_argument("--months", type=int, default=3)
+    window = gcp.add_mutually_exclusive_group()
+    window.add_argument("--start", type=date.fromisoformat, help="first usage day (YYYY-MM-DD; default 2026-07-01)")
+    window.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the live clock instead of --start: the export as it stood at this day's midnight (UTC), usage "
+        "from --months whole months before its month through the day before, the newest days still filling in",
+    )
+    gcp.add_argument("--months", type=int, default=3, help="whole months of usage (before --as-of's month)")
     _add_untagged_share(gcp)
     gcp.set_defaults(func=cmd_generate)
 

@@ -22,6 +22,7 @@ from orchestration.generate.gcp.timeline import (
     Timeline,
     date_of_day_ordinal,
     export_batches,
+    live_window,
     pacific_midnight_us,
     usage_window_end,
     utc_day_weights,
@@ -51,6 +52,7 @@ class GenerateSummary:
     format: str
     seed: int
     untagged_share: float = 0.0  # share of usage cost whose team labels were stripped (--untagged-share)
+    as_of: str = ""  # the live clock: the export as it stood at UTC midnight of this day ("" = complete)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -59,6 +61,8 @@ class GenerateSummary:
         d["invoice_months"] = list(self.invoice_months)
         return d
 
+
+DEFAULT_START = date(2026, 7, 1)
 
 # rows a day per unit of `scale` are ~24 x this (tuning constant; `scale` multiplies the resource
 # counts of the SPECS that scale)
@@ -69,14 +73,21 @@ def generate_gcp_export(
     out_dir: Path,
     rows: int,
     seed: int = 42,
-    start: date = date(2026, 7, 1),
+    start: date | None = None,
     months: int = 3,
     fmt: Literal["json", "parquet"] = "json",
     shard_rows: int = 250_000,
     progress: Callable[[int], None] | None = None,
     untagged_share: float = 0.0,
+    as_of: date | None = None,
 ) -> GenerateSummary:
-    """Write a realistic detailed-usage-cost export of about `rows` rows (see the package doc).
+    """Write a realistic detailed-usage-cost export of about `rows` rows (see the package doc):
+    usage of the `months` whole months from `start` (default 2026-07-01), all of it exported.
+
+    `as_of` set (instead of `start`): the export as it stood at UTC midnight of that day, the live
+    clock. Usage runs from the `months` whole months before as_of's month through the day before
+    as_of; rows exported after that moment are not there yet, so the newest days are still
+    filling in (most of yesterday's last hours, the late rows of the last five days).
 
     `untagged_share` > 0 strips the team labels and tags from resources holding about that
     share of the usage cost (see labels.strip_team_attribution): demo data with broken tag
@@ -85,9 +96,15 @@ def generate_gcp_export(
         raise ValueError("fmt must be 'json' or 'parquet'")
     if rows < 1 or months < 1 or shard_rows < 1:
         raise ValueError("rows, months and shard_rows must be positive")
+    if as_of is not None and start is not None:
+        raise ValueError("give start or as_of, not both")
+    if as_of is not None:
+        start, end = live_window(as_of, months)
+    else:
+        start = start or DEFAULT_START
+        end = usage_window_end(start, months)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    end = usage_window_end(start, months)
     win_lo = pacific_midnight_us(start)
     win_hi = pacific_midnight_us(end)
     n_days = (end - start).days
@@ -105,7 +122,10 @@ def generate_gcp_export(
     total_weight = sum(day_weights)
     first_hour = win_lo // HOUR_US
     end_hour = win_hi // HOUR_US
-    timeline = Timeline(export_batches(seed, utc_days[0], utc_days[-1]), first_hour, end_hour, parquet)
+    exported_before_us = utc_midnight_us(as_of) if as_of is not None else None
+    timeline = Timeline(
+        export_batches(seed, utc_days[0], utc_days[-1]), first_hour, end_hour, parquet, exported_before_us
+    )
     month_list = sorted({m for h, m in timeline.hour_month.items() if first_hour <= h < end_hour})
 
     # cumulative weights of the hour-of-day profiles and of the templates, for weighted picks
@@ -151,7 +171,8 @@ def generate_gcp_export(
                     pacific_midnight_us(next_day) // HOUR_US,
                     project_cost,
                     day_templates,
-                    is_month_end=next_day.day == 1 or next_day == end,
+                    # an open month (the live clock) has no month-end rows yet
+                    is_month_end=next_day.day == 1 or (next_day == end and as_of is None),
                 )
             produced = output.rows
             # the rows of later days are all exported after this UTC day
@@ -182,6 +203,7 @@ def generate_gcp_export(
         format=fmt,
         seed=seed,
         untagged_share=round(untagged, 4),
+        as_of=as_of.isoformat() if as_of is not None else "",
     )
     (out_dir / "manifest.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary

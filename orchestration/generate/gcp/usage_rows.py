@@ -57,7 +57,7 @@ def write_usage_rows(
     batch_ts = timeline.batch_ts
     batch_key = timeline.batch_key
     export_ts = timeline.export_ts
-    n_batches = timeline.n_batches
+    n_exported = timeline.n_exported
     hour_ts = timeline.hour_ts
     hour_dt = timeline.hour_dt
     hour_month = timeline.hour_month
@@ -100,7 +100,7 @@ def write_usage_rows(
             while bi in taken:
                 bi += 1
             taken.add(bi)
-        if bi >= n_batches:  # exported after the last batch: dropped
+        if bi >= n_exported:  # not exported yet (the live clock) or after the last batch: not in the export
             continue
         # ---- amount and cost
         mode = t.usage_mode
