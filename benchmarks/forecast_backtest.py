@@ -81,7 +81,9 @@ def build(rows: int, seed: int, as_of: str, months: int) -> Path:
     command = [str(BIN / "chargeback"), "demo", "--rows", str(rows), "--seed", str(seed), "--as-of", as_of]
     command += ["--months", str(months), "--export-dir", str(work / "export")]
     print(f"building: {' '.join(command)}", flush=True)
-    subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    built = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    if built.returncode:
+        sys.exit(f"the build failed:\n{built.stdout[-5000:]}\n{built.stderr[-5000:]}")
     return work / "warehouse.duckdb"
 
 
@@ -100,7 +102,7 @@ def report(warehouse: Path) -> None:
         print(f"\n{level}: {rows[['team', 'workload_phase', 'billing_currency']].drop_duplicates().shape[0]} series")
         print(
             f"  {'day':>4} {'series-months':>13} {'median error':>13} {'steady: median':>15} {'steady: max':>12}"
-            f" {'interval coverage':>18}"
+            f" {'steady: within 10 %':>20} {'interval coverage':>18}"
         )
         for day in FORECAST_DAYS:
             on_day = rows[rows.forecast_day == day]
@@ -108,7 +110,9 @@ def report(warehouse: Path) -> None:
             print(
                 f"  {day:>4} {len(on_day):>13} {on_day.error.median():>12.1%} "
                 f"{steady.error.median() if len(steady) else float('nan'):>15.1%} "
-                f"{steady.error.max() if len(steady) else float('nan'):>12.1%} {on_day.covered.mean():>18.0%}"
+                f"{steady.error.max() if len(steady) else float('nan'):>12.1%} "
+                f"{(steady.error <= 0.10).mean() if len(steady) else float('nan'):>20.0%} "
+                f"{on_day.covered.mean():>18.0%}"
             )
     teams = frame[(frame.workload_phase == "all") & (frame.forecast_day == 14)]
     print("\nday 14, per team (every phase):")

@@ -47,12 +47,14 @@ history as (
         {%- endfor %}
         daily.daily_cost,
         {{ day_of_week('daily.charge_date') }} as day_of_week,
+        -- 0 for the newest settled day, 1 for the day before, ...
+        {{ dbt.datediff('daily.charge_date', 'forecast_days.settled_through', 'day') }} as days_back,
         daily.charge_date > {{ add_days(-level_days, 'forecast_days.settled_through') }} as in_level_window
     from forecast_days
     inner join daily
         on
-            daily.charge_date <= forecast_days.settled_through
-            and daily.charge_date > {{ add_days(-history_days, 'forecast_days.settled_through') }}
+            forecast_days.settled_through >= daily.charge_date
+            and {{ add_days(-history_days, 'forecast_days.settled_through') }} < daily.charge_date
 
 ),
 
@@ -82,6 +84,31 @@ weekdays as (
 
 ),
 
+weeks as (
+
+    select
+        data_through,
+        {{ series | join(', ') }},
+        floor(days_back / 7) as week_back,
+        avg(daily_cost) as week_mean
+    from history
+    group by data_through, {{ series | join(', ') }}, floor(days_back / 7)
+
+),
+
+-- How far the level moves from week to week: the run rate's own uncertainty, which a level that
+-- drifts or steps (growth, a new workload) makes larger than the daily noise alone would.
+level_spreads as (
+
+    select
+        data_through,
+        {{ series | join(', ') }},
+        stddev_samp(week_mean) as week_sigma
+    from weeks
+    group by data_through, {{ series | join(', ') }}
+
+),
+
 spreads as (
 
     select
@@ -98,7 +125,7 @@ spreads as (
             and history.{{ column }} = weekdays.{{ column }}
             {%- endfor %}
             and history.day_of_week = weekdays.day_of_week
-    group by history.data_through, {% for column in series %}history.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+    group by history.data_through, {{ _prefixed(series, 'history.') | join(', ') }}
 
 ),
 
@@ -116,7 +143,9 @@ unsettled_days as (
         {{ add_days('horizon.days_ahead', 'forecast_days.settled_through') }} as charge_date
     from forecast_days
     cross join horizon
-    where {{ add_days('horizon.days_ahead', 'forecast_days.settled_through') }} <= {{ month_end('forecast_days.data_through') }}
+    where
+        {{ add_days('horizon.days_ahead', 'forecast_days.settled_through') }}
+        <= {{ month_end('forecast_days.data_through') }}
 
 ),
 
@@ -171,8 +200,8 @@ month_actuals as (
     from forecast_days
     inner join daily
         on
-            daily.charge_date <= forecast_days.data_through
-            and daily.charge_date >= {{ month_start(add_days(1, 'forecast_days.settled_through')) }}
+            forecast_days.data_through >= daily.charge_date
+            and {{ month_start(add_days(1, 'forecast_days.settled_through')) }} <= daily.charge_date
     group by
         forecast_days.data_through,
         {%- for column in series %}
@@ -197,10 +226,17 @@ forecasts as (
             cast(coalesce(month_actuals.month_to_date_cost, 0) as {{ ratio_type() }})
         ) as forecast_value,
         cast(coalesce(month_actuals.month_to_date_cost, 0) as {{ ratio_type() }}) as month_to_date_value,
-        {{ var('forecast_interval_z') }} * spreads.daily_sigma * sqrt(
-            expected_months.unsettled_day_count
-            + expected_months.unsettled_day_count * expected_months.unsettled_day_count
-            / greatest(expected_months.level_day_count, 1)
+        {{ var('forecast_interval_z') }} * sqrt(
+            expected_months.unsettled_day_count * spreads.daily_sigma * spreads.daily_sigma
+            + expected_months.unsettled_day_count * expected_months.unsettled_day_count * (
+                -- the level of the days to come may move as much as a week's mean moved in the
+                -- history (growth, a workload starting or stopping); with one week of history,
+                -- the run rate's own uncertainty from its days
+                coalesce(
+                    level_spreads.week_sigma * level_spreads.week_sigma,
+                    spreads.daily_sigma * spreads.daily_sigma / greatest(expected_months.level_day_count, 1)
+                )
+            )
         ) as interval_half_width,
         expected_months.unsettled_day_count
     from expected_months
@@ -209,6 +245,12 @@ forecasts as (
             expected_months.data_through = spreads.data_through
             {%- for column in series %}
             and expected_months.{{ column }} = spreads.{{ column }}
+            {%- endfor %}
+    left join level_spreads
+        on
+            expected_months.data_through = level_spreads.data_through
+            {%- for column in series %}
+            and expected_months.{{ column }} = level_spreads.{{ column }}
             {%- endfor %}
     left join month_actuals
         on

@@ -68,7 +68,7 @@ budget_months as (
     inner join bill_months
         on
             budgets.valid_from <= bill_months.charge_month
-            and (budgets.valid_to is null or bill_months.charge_month <= budgets.valid_to)
+            and (budgets.valid_to is null or budgets.valid_to >= bill_months.charge_month)
 
 ),
 
