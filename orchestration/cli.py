@@ -271,9 +271,12 @@ def _local_warehouse():
 
 def print_report(ground_truth: Path | None) -> None:
     from orchestration.reporting import render_report
+    from orchestration.watching import render_spend_watch
 
     with _local_warehouse().published_connection() as con:
         print(render_report(con, ground_truth))
+        print()
+        print(render_spend_watch(con))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
