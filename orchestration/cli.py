@@ -209,6 +209,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
+    from orchestration.generate.business_metrics import write_business_metrics
+
+    metrics = write_business_metrics(Path(args.out), args.rows, args.seed, args.start, args.months)
+    print(f"[chargeback] wrote the matching business metrics to {metrics}")
     return 0
 
 
@@ -330,11 +334,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cmd_generate(args)
     if not run_job("ingest_gcp_job", ingestion_run_config([str(out)])):
         return 1
+    from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
+
+    if not run_job("ingest_business_metrics_job", business_metrics_run_config([str(out / "business_metrics")])):
+        return 1
     if not run_job("build_job"):
         return 1
     print()
     print_report(out / "ground_truth")
+    print_unit_costs()
     return 0
+
+
+def print_unit_costs() -> None:
+    from orchestration.unit_cost_report import render_unit_costs
+
+    with _local_warehouse().published_connection() as con:
+        print()
+        print(render_unit_costs(con))
 
 
 def _add_untagged_share(parser: argparse.ArgumentParser) -> None:
