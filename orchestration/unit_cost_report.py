@@ -60,7 +60,9 @@ def render_unit_costs(con: duckdb.DuckDBPyConnection) -> str:
         [month],
     ).fetchall()
     for currency, ai_cost, inference_cost, share, previous, change in mix:
-        trend = "no month before" if previous is None else f"{previous:.1%} the month before, {change * 100:+.1f} points"
+        trend = (
+            "no month before" if previous is None else f"{previous:.1%} the month before, {change * 100:+.1f} points"
+        )
         lines.append(
             f"  Inference share of AI spend ({currency}): {_share(share)} "
             f"({inference_cost:,.2f} of {ai_cost:,.2f}; {trend})"

@@ -65,7 +65,9 @@ def write_business_metrics(out_dir: Path, rows: int, seed: int, start: date, mon
     day = start
     while day < end:
         weekend = 0.7 if day.weekday() >= 5 else 1.0
-        records.append((day.isoformat(), WEB_APP_TEAM, "active_users", str(int(base_users * weekend * rng.uniform(0.97, 1.03)))))
+        records.append(
+            (day.isoformat(), WEB_APP_TEAM, "active_users", str(int(base_users * weekend * rng.uniform(0.97, 1.03))))
+        )
         day += timedelta(days=1)
     path = Path(out_dir) / METRICS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

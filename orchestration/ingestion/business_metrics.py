@@ -104,8 +104,10 @@ def read_metric_file(path: Path, teams: Iterable[str]) -> list[MetricRow]:
         found = ", ".join(f'"{name}"' for name in columns) or "no header"
         raise BusinessMetricsError(
             path,
-            [f'{path.name} row 1: missing column {", ".join(repr(m) for m in missing)} '
-             f"(expected the columns {', '.join(REQUIRED_COLUMNS)}; found {found})"],
+            [
+                f"{path.name} row 1: missing column {', '.join(repr(m) for m in missing)} "
+                f"(expected the columns {', '.join(REQUIRED_COLUMNS)}; found {found})"
+            ],
         )
     position = {name: columns.index(name) for name in REQUIRED_COLUMNS}
     problems: list[str] = []
@@ -133,7 +135,13 @@ def read_metric_file(path: Path, teams: Iterable[str]) -> list[MetricRow]:
             problem("value", "a number", values["value"])
         elif value < 0:
             problem("value", "a value of 0 or more", values["value"])
-        if metric_date is None or team not in known_teams or not METRIC_NAME.match(metric) or value is None or value < 0:
+        if (
+            metric_date is None
+            or team not in known_teams
+            or not METRIC_NAME.match(metric)
+            or value is None
+            or value < 0
+        ):
             continue
         key = (metric_date, team, metric)
         if key in first_row_of_key:

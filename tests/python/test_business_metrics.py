@@ -51,30 +51,38 @@ def test_a_good_file_is_read_row_by_row(tmp_path):
 def test_columns_in_any_order_extra_columns_and_a_byte_order_mark_are_accepted(tmp_path):
     text = "\ufeffValue,metric,comment,team,date\n7,requests_served,from the gateway,search-ranking,2026-08-31\n"
     (row,) = read_metric_file(_write(tmp_path, "m.csv", text), TEAMS)
-    assert (str(row.metric_date), row.team, row.metric, row.value) == ("2026-08-31", "search-ranking", "requests_served", 7.0)
+    assert (str(row.metric_date), row.team, row.metric, row.value) == (
+        "2026-08-31",
+        "search-ranking",
+        "requests_served",
+        7.0,
+    )
+
+
+NAMING_RULE = "a metric name in lowercase letters, digits and '_' (e.g. requests_served)"
 
 
 @pytest.mark.parametrize(
-    ("row", "message"),
+    ("row", "column", "expected", "got"),
     [
-        ("2026-13-01,web-app,active_users,1", 'm.csv row 2, column "date": expected a date YYYY-MM-DD, got "2026-13-01"'),
-        ("01/07/2026,web-app,active_users,1", 'm.csv row 2, column "date": expected a date YYYY-MM-DD, got "01/07/2026"'),
-        ("2026-07-01,web_app,active_users,1", 'm.csv row 2, column "team": expected a team of seeds/teams.csv, got "web_app"'),
-        ("2026-07-01,,active_users,1", 'm.csv row 2, column "team": expected a team of seeds/teams.csv, got ""'),
-        ("2026-07-01,web-app,Active Users,1", 'm.csv row 2, column "metric": expected a metric name in lowercase letters, digits and \'_\' (e.g. requests_served), got "Active Users"'),
-        ("2026-07-01,web-app,active_users,12k", 'm.csv row 2, column "value": expected a number, got "12k"'),
-        ("2026-07-01,web-app,active_users,", 'm.csv row 2, column "value": expected a number, got ""'),
-        ("2026-07-01,web-app,active_users,NaN", 'm.csv row 2, column "value": expected a number, got "NaN"'),
-        ("2026-07-01,web-app,active_users,-3", 'm.csv row 2, column "value": expected a value of 0 or more, got "-3"'),
+        ("2026-13-01,web-app,active_users,1", "date", "a date YYYY-MM-DD", "2026-13-01"),
+        ("01/07/2026,web-app,active_users,1", "date", "a date YYYY-MM-DD", "01/07/2026"),
+        ("2026-07-01,web_app,active_users,1", "team", "a team of seeds/teams.csv", "web_app"),
+        ("2026-07-01,,active_users,1", "team", "a team of seeds/teams.csv", ""),
+        ("2026-07-01,web-app,Active Users,1", "metric", NAMING_RULE, "Active Users"),
+        ("2026-07-01,web-app,active_users,12k", "value", "a number", "12k"),
+        ("2026-07-01,web-app,active_users,", "value", "a number", ""),
+        ("2026-07-01,web-app,active_users,NaN", "value", "a number", "NaN"),
+        ("2026-07-01,web-app,active_users,-3", "value", "a value of 0 or more", "-3"),
     ],
     ids=["impossible-date", "other-date-format", "unknown-team", "empty-team", "bad-metric", "non-numeric",
          "empty-value", "nan", "negative"],
 )  # fmt: skip
-def test_each_bad_value_is_named_by_file_row_and_column(tmp_path, row, message):
+def test_each_bad_value_is_named_by_file_row_and_column(tmp_path, row, column, expected, got):
     path = _write(tmp_path, "m.csv", "date,team,metric,value\n2026-06-30,web-app,active_users,5\n" + row + "\n")
     with pytest.raises(BusinessMetricsError) as refused:
         read_metric_file(path, TEAMS)
-    assert refused.value.problems == [message.replace("row 2", "row 3")]
+    assert refused.value.problems == [f'm.csv row 3, column "{column}": expected {expected}, got "{got}"']
     assert str(refused.value).startswith("m.csv: refused, nothing of it loaded (1 problem):")
 
 
@@ -146,7 +154,10 @@ def test_deliveries_load_refuse_replace_and_skip_and_nothing_is_lost(tmp_path, w
     _write(drop, "gateway.csv", GOOD)
     _write(drop, "docs.csv", "date,team,metric,value\n2026-07-01,search-ranking,documents_processed,10\n")
     first = ingest_business_metrics(warehouse, [drop], known_teams())
-    assert [(o.file.name, o.status, o.rows) for o in first.outcomes] == [("docs.csv", "loaded", 1), ("gateway.csv", "loaded", 3)]
+    assert [(o.file.name, o.status, o.rows) for o in first.outcomes] == [
+        ("docs.csv", "loaded", 1),
+        ("gateway.csv", "loaded", 3),
+    ]
     assert _current_rows(warehouse) == [
         ("2026-07-01", "inference-platform", "requests_served", 120000.0, "gateway.csv"),
         ("2026-07-01", "search-ranking", "documents_processed", 10.0, "docs.csv"),
@@ -157,8 +168,14 @@ def test_deliveries_load_refuse_replace_and_skip_and_nothing_is_lost(tmp_path, w
     # A bad re-delivery of gateway.csv: refused whole, kept with its reason; what was loaded stays.
     _write(drop, "gateway.csv", GOOD + "2026-07-03,nobody,requests_served,5\n")
     second = ingest_business_metrics(warehouse, [drop], known_teams())
-    assert [(o.file.name, o.status) for o in second.outcomes] == [("docs.csv", "skipped_duplicate"), ("gateway.csv", "refused")]
-    assert 'gateway.csv row 5, column "team": expected a team of seeds/teams.csv, got "nobody"' in second.refusals[0].reason
+    assert [(o.file.name, o.status) for o in second.outcomes] == [
+        ("docs.csv", "skipped_duplicate"),
+        ("gateway.csv", "refused"),
+    ]
+    assert (
+        'gateway.csv row 5, column "team": expected a team of seeds/teams.csv, got "nobody"'
+        in second.refusals[0].reason
+    )
     refusals = _raw(warehouse, "business_metric_deliveries", "source_file, status, problem_count, reason")
     assert ("gateway.csv", "refused", 1, second.refusals[0].reason) in refusals
     assert len(_current_rows(warehouse)) == 4
@@ -186,7 +203,10 @@ def test_no_folder_loads_nothing_and_creates_nothing(tmp_path, warehouse):
 def test_on_bigquery_the_rows_and_the_delivery_go_by_load_jobs(tmp_path, bigquery_warehouse):
     warehouse, client = bigquery_warehouse()
     manifest = json.loads(Path(warehouse.manifest_path).read_text())
-    for key, table in ((METRIC_VALUES_SOURCE, "business_metric_values"), (DELIVERIES_SOURCE, "business_metric_deliveries")):
+    for key, table in (
+        (METRIC_VALUES_SOURCE, "business_metric_values"),
+        (DELIVERIES_SOURCE, "business_metric_deliveries"),
+    ):
         manifest["sources"][key] = {"database": "finops-prod", "schema": "finops_raw", "identifier": table}
     Path(warehouse.manifest_path).write_text(json.dumps(manifest))
     summary = ingest_business_metrics(warehouse, [_write(tmp_path, "gateway.csv", GOOD)], TEAMS)

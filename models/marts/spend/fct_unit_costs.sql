@@ -119,7 +119,12 @@ business_unit_definitions as (
         'thousand requests' as quantity_unit,
         1000.0 as per_units
     union all
-    select 'documents_processed', 'cost_per_thousand_documents', 'all phases', 'thousand documents', 1000.0
+    select
+        'documents_processed' as business_metric,
+        'cost_per_thousand_documents' as metric,
+        'all phases' as subject,
+        'thousand documents' as quantity_unit,
+        1000.0 as per_units
 
 ),
 
@@ -173,11 +178,19 @@ business_unit_rows as (
 
 ),
 
+-- A currency in which the team had none of the cost divided (e.g. no inference) says nothing.
+business_unit_rows_with_cost as (
+
+    select * from business_unit_rows
+    where effective_cost != 0
+
+),
+
 unit_rows as (
 
     select * from billing_unit_rows
     union all
-    select * from business_unit_rows
+    select * from business_unit_rows_with_cost
 
 ),
 

@@ -9,8 +9,7 @@
 {%- set deliveries = source('business_metrics', 'deliveries') -%}
 {%- set raw_tables_exist = true -%}
 {%- if execute and flags.INTROSPECT -%}
-    {%- set raw_tables_exist = adapter.get_relation(metric_values.database, metric_values.schema, metric_values.identifier) is not none
-        and adapter.get_relation(deliveries.database, deliveries.schema, deliveries.identifier) is not none -%}
+{%- set raw_tables_exist = load_relation(metric_values) is not none and load_relation(deliveries) is not none -%}
 {%- endif %}
 {%- if raw_tables_exist %}
 with
