@@ -223,6 +223,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if run_job("ingest_gcp_job", ingestion_run_config(paths)) else 1
 
 
+def cmd_ingest_business_metrics(args: argparse.Namespace) -> int:
+    from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
+
+    paths = [str(Path(p).resolve()) for p in args.paths]
+    return 0 if run_job("ingest_business_metrics_job", business_metrics_run_config(paths)) else 1
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     # build_job checks the configuration itself before dbt runs (transform/configuration_gate.py).
     built = run_job("build_job")
@@ -405,6 +412,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest_gcp.add_argument("paths", nargs="+")
     ingest_gcp.set_defaults(func=cmd_ingest)
+    ingest_metrics = ingest_sources.add_parser(
+        "business-metrics", help="unit-metric CSV files (date, team, metric, value) or folders of them"
+    )
+    ingest_metrics.add_argument("paths", nargs="*", help="default: $CHARGEBACK_BUSINESS_METRICS_DIR")
+    ingest_metrics.set_defaults(func=cmd_ingest_business_metrics)
 
     build = commands.add_parser("build", help="dbt build: models, tests and the money checks")
     build.set_defaults(func=cmd_build)

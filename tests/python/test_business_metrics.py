@@ -220,3 +220,28 @@ def test_on_bigquery_the_rows_and_the_delivery_go_by_load_jobs(tmp_path, bigquer
     assert list(values["metric_value"]) == [120000.0, 80000.5, 4100.0]
     assert list(values["delivery_id"].unique()) == list(delivery["delivery_id"])
     assert list(delivery["status"]) == ["loaded"]
+
+
+def test_the_asset_loads_good_files_and_fails_its_check_for_a_refused_one(tmp_path, resources_for):
+    """Through Dagster: the refused file is named in the WARN check and the metadata; the good
+    one loads, and the run succeeds (the chargeback builds without the bad file)."""
+    import dagster as dg
+
+    from orchestration.ingestion.business_metrics_asset import business_metrics, business_metrics_run_config
+
+    drop = tmp_path / "drop"
+    _write(drop, "good.csv", GOOD)
+    _write(drop, "bad.csv", "date,team,metric,value\n2026-07-01,web-app,active_users,-1\n")
+    result = dg.materialize(
+        [business_metrics],
+        resources=resources_for(tmp_path / "warehouse.duckdb"),
+        run_config=business_metrics_run_config([str(drop)]),
+    )
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["refused_files"].value == ["bad.csv"]
+    assert 'bad.csv row 2, column "value": expected a value of 0 or more, got "-1"' in check.description
+    (values,) = [m for m in result.get_asset_materialization_events() if m.asset_key.path[-1] == "metric_values"]
+    metadata = values.materialization.metadata
+    assert (metadata["files_loaded"].value, metadata["files_refused"].value, metadata["rows_loaded"].value) == (1, 1, 3)

@@ -10,7 +10,8 @@
     names no node count in the export.
   From the business (stg_business_metrics__metric_values), summed per month:
   - cost_per_thousand_requests (requests_served against the team's inference cost),
-    cost_per_thousand_documents (documents_processed against the team's whole cost).
+    cost_per_thousand_documents (documents_processed against its data preparation cost).
+    Only where the team had that cost in the currency (a positive amount).
 
   Quantities are the line items' pricing quantities. A line item a shared-cost pool splits
   carries its quantity scaled by each recipient's share (fct_cost_line_items), so the teams'
@@ -109,7 +110,7 @@ billing_unit_rows as (
 
 ),
 
--- What each business metric is a unit of: which cost it divides, per how many.
+-- What each business metric is a unit of: the cost of which phase (the subject) it divides, per how many.
 business_unit_definitions as (
 
     select
@@ -122,7 +123,7 @@ business_unit_definitions as (
     select
         'documents_processed' as business_metric,
         'cost_per_thousand_documents' as metric,
-        'all phases' as subject,
+        'data_preparation' as subject,
         'thousand documents' as quantity_unit,
         1000.0 as per_units
 
@@ -140,16 +141,16 @@ monthly_business_metrics as (
 
 ),
 
-monthly_team_cost as (
+monthly_phase_cost as (
 
     select
         cast({{ dbt.date_trunc('month', 'charge_date') }} as date) as charge_month,
         team,
         billing_currency,
-        sum(effective_cost) as all_phases_cost,
-        sum(case when workload_phase = 'inference' then effective_cost else {{ to_money(0) }} end) as inference_cost
+        workload_phase,
+        sum(effective_cost) as effective_cost
     from daily_cost
-    group by charge_month, team, billing_currency
+    group by charge_month, team, billing_currency, workload_phase
 
 ),
 
@@ -158,31 +159,30 @@ business_unit_rows as (
     select
         monthly_business_metrics.charge_month,
         monthly_business_metrics.team,
-        monthly_team_cost.billing_currency,
+        monthly_phase_cost.billing_currency,
         business_unit_definitions.metric,
         business_unit_definitions.subject,
         business_unit_definitions.quantity_unit,
         monthly_business_metrics.metric_value / business_unit_definitions.per_units as quantity,
-        case
-            when business_unit_definitions.subject = 'inference' then monthly_team_cost.inference_cost
-            else monthly_team_cost.all_phases_cost
-        end as effective_cost,
+        monthly_phase_cost.effective_cost,
         cast(null as {{ money_type() }}) as contracted_cost
     from monthly_business_metrics
     inner join business_unit_definitions
         on monthly_business_metrics.business_metric = business_unit_definitions.business_metric
-    inner join monthly_team_cost
+    inner join monthly_phase_cost
         on
-            monthly_business_metrics.charge_month = monthly_team_cost.charge_month
-            and monthly_business_metrics.team = monthly_team_cost.team
+            monthly_business_metrics.charge_month = monthly_phase_cost.charge_month
+            and monthly_business_metrics.team = monthly_phase_cost.team
+            and business_unit_definitions.subject = monthly_phase_cost.workload_phase
 
 ),
 
--- A currency in which the team had none of the cost divided (e.g. no inference) says nothing.
+-- A currency in which the team had none of the cost divided (no inference, or only a rounding
+-- correction) says nothing about a unit of work.
 business_unit_rows_with_cost as (
 
     select * from business_unit_rows
-    where effective_cost != 0
+    where effective_cost > 0
 
 ),
 
