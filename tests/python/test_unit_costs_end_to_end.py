@@ -148,3 +148,29 @@ def test_the_demo_prints_the_newest_month(built):
     (newest,) = _query("select max(charge_month) from marts.fct_unit_costs")[0]
     assert text.startswith(f"Unit costs, usage month {newest:%Y-%m}")
     assert "per accelerator hour" in text and "Inference share of AI spend" in text
+
+
+def test_each_day_s_requests_divide_that_day_s_inference_cost(built):
+    requests: dict[tuple, float] = defaultdict(float)
+    with built.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["metric"] == "requests_served":
+                requests[(date.fromisoformat(row["date"]), row["team"])] += float(row["value"])
+    expected = {
+        (day, team, currency): float(cost) / (requests[(day, team)] / 1000)
+        for day, team, currency, cost in _query(
+            "select charge_date, team, billing_currency, sum(effective_cost) from marts.fct_cost_daily "
+            "where workload_phase = 'inference' group by all having sum(effective_cost) > 0"
+        )
+        if requests.get((day, team))
+    }
+    actual = {
+        (day, team, currency): unit_cost
+        for day, team, currency, unit_cost in _query(
+            "select charge_date, team, billing_currency, unit_cost from marts.fct_business_unit_costs_daily "
+            "where metric = 'cost_per_thousand_requests'"
+        )
+    }
+    assert expected and actual.keys() == expected.keys()
+    for key, unit_cost in expected.items():
+        assert actual[key] == pytest.approx(unit_cost), key

@@ -110,22 +110,9 @@ billing_unit_rows as (
 
 ),
 
--- What each business metric is a unit of: the cost of which phase (the subject) it divides, per how many.
 business_unit_definitions as (
 
-    select
-        'requests_served' as business_metric,
-        'cost_per_thousand_requests' as metric,
-        'inference' as subject,
-        'thousand requests' as quantity_unit,
-        1000.0 as per_units
-    union all
-    select
-        'documents_processed' as business_metric,
-        'cost_per_thousand_documents' as metric,
-        'data_preparation' as subject,
-        'thousand documents' as quantity_unit,
-        1000.0 as per_units
+    {{ business_unit_definitions() }}
 
 ),
 
