@@ -206,6 +206,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         fmt=args.format,
         progress=progress,
         untagged_share=args.untagged_share,
+        incidents=args.incidents,
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
@@ -327,6 +328,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out.exists():
         shutil.rmtree(out)
     args.out, args.format, args.start, args.months = str(out), "json", date(2026, 7, 1), 3
+    args.incidents = True  # the demo shows anomalies found against injected incidents
     cmd_generate(args)
     if not run_job("ingest_gcp_job", ingestion_run_config([str(out)])):
         return 1
@@ -379,6 +381,12 @@ def _parser() -> argparse.ArgumentParser:
     gcp.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1), help="first usage day (YYYY-MM-DD)")
     gcp.add_argument("--months", type=int, default=3)
     _add_untagged_share(gcp)
+    gcp.add_argument(
+        "--incidents",
+        action="store_true",
+        help="inject cost incidents (idle H100 VM, endpoint scale-out, token spike, runaway BigQuery scan) "
+        "with their ground truth in OUT/ground_truth/incidents.json (default: none)",
+    )
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
