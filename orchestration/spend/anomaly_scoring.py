@@ -5,11 +5,12 @@ incident's (from its first day to its last). Matching on team and days, not on s
 the tax on an incident's extra usage (service `Invoice`, billed to the same team on the same
 days) as that incident seen again, not as a false alarm.
 
-* recall: share of the incidents above the impact threshold (extra cost at least
-  `min_impact` on some day) that at least one anomaly matches;
+* recall: share of the incidents above the impact threshold (total extra cost at least
+  `min_impact`, the dbt var anomaly_min_impact) that at least one anomaly matches;
 * precision: share of the anomalies that match an incident;
-* days to detect: per found incident, the first day of its earliest matching anomaly minus the
-  incident's first day (0 = flagged on the first day of extra cost).
+* days to detect: per found incident, the earliest `detected_on` of its matching anomalies (the
+  usage day whose data made the anomaly reportable) minus the incident's first day (0 = reported
+  from the data of the first day of extra cost).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def load_incidents(ground_truth_dir: Path) -> list[dict[str, Any]]:
 def score_anomalies(
     incidents: list[dict[str, Any]], anomalies: list[dict[str, Any]], min_impact: float
 ) -> AnomalyScore:
-    """`anomalies`: rows of fct_cost_anomalies (team, first_day, last_day as dates or ISO text)."""
+    """`anomalies`: rows of fct_cost_anomalies (team, first_day, last_day, detected_on: dates or ISO text)."""
 
     def day(value) -> date:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
@@ -72,12 +73,12 @@ def score_anomalies(
             and day(anomaly["last_day"]) >= day(incident["first_day"])
         )
 
-    material = [i for i in incidents if max(i["extra_cost_by_day"].values(), default=0.0) >= min_impact]
+    material = [i for i in incidents if sum(i["extra_cost_by_day"].values()) >= min_impact]
     days_to_detect = {}
     for incident in material:
         matches = [a for a in anomalies if overlaps(a, incident)]
         if matches:
-            first_flag = min(day(a["first_day"]) for a in matches)
+            first_flag = min(day(a.get("detected_on") or a["first_day"]) for a in matches)
             days_to_detect[incident["kind"]] = max(0, (first_flag - day(incident["first_day"])).days)
     matching = sum(1 for a in anomalies if any(overlaps(a, i) for i in incidents))
     return AnomalyScore(len(material), len(days_to_detect), len(anomalies), matching, days_to_detect)
@@ -85,7 +86,7 @@ def score_anomalies(
 
 def score_warehouse(con, ground_truth_dir: Path, min_impact: float, table: str = "marts.fct_cost_anomalies"):
     """Score the anomalies of a DuckDB connection's published marts against the truth."""
-    columns = ["team", "first_day", "last_day"]
+    columns = ["team", "first_day", "last_day", "detected_on"]
     rows = con.execute(f"select {', '.join(columns)} from {table}").fetchall()
     anomalies = [dict(zip(columns, row, strict=True)) for row in rows]
     return score_anomalies(load_incidents(ground_truth_dir), anomalies, min_impact)

@@ -1,6 +1,15 @@
-select *
+select
+    anomaly_id,
+    first_day,
+    last_day,
+    detected_on,
+    days,
+    impact_cost,
+    data_through
 from {{ ref('fct_cost_anomalies') }}
 where
-    days != {{ dbt.datediff('first_day', 'last_day', 'day') }} + 1
+    days != {{ days_between('first_day', 'last_day') }} + 1
     or last_day > data_through
-    or impact_cost < {{ var('anomaly_min_impact') }} * days
+    or detected_on < first_day
+    or detected_on > last_day
+    or impact_cost < {{ var('anomaly_min_impact') }}

@@ -17,22 +17,23 @@ INCIDENTS = [
     {"kind": "runaway_bigquery_scan", "team": "bi", "first_day": "2026-08-10", "last_day": "2026-08-10",
      "extra_cost_by_day": {"2026-08-10": 600.0}},
     {"kind": "small", "team": "web", "first_day": "2026-08-01", "last_day": "2026-08-01",
-     "extra_cost_by_day": {"2026-08-01": 5.0}},
+     "extra_cost_by_day": {"2026-08-01": 50.0}},
 ]  # fmt: skip
 
 
 def test_scoring_counts_matches_by_team_and_overlapping_days():
     anomalies = [
-        {"team": "fm", "first_day": date(2026, 9, 6), "last_day": date(2026, 9, 8)},  # found a day late
-        {"team": "fm", "first_day": "2026-09-05", "last_day": "2026-09-05"},  # the tax on it: same incident
+        {"team": "fm", "first_day": date(2026, 9, 5), "last_day": date(2026, 9, 8), "detected_on": date(2026, 9, 6)},
+        # the tax on it: the same incident
+        {"team": "fm", "first_day": "2026-09-05", "last_day": "2026-09-08", "detected_on": "2026-09-07"},
         {"team": "bi", "first_day": "2026-08-11", "last_day": "2026-08-11"},  # the day after: no overlap
         {"team": "web", "first_day": "2026-08-01", "last_day": "2026-08-01"},  # a below-threshold incident
     ]
     score = score_anomalies(INCIDENTS, anomalies, min_impact=100)
-    assert (score.incidents, score.found) == (2, 1)  # the 5.0 incident is below the threshold
+    assert (score.incidents, score.found) == (2, 1)  # the 50.0 incident is below the threshold
     assert score.recall == 0.5
     assert (score.anomalies, score.matching_anomalies) == (4, 3)
-    assert score.days_to_detect == {"idle_training_vm": 0}
+    assert score.days_to_detect == {"idle_training_vm": 1}  # reported from the second day's data
     assert score_anomalies(INCIDENTS, [], min_impact=100).recall == 0.0
 
 

@@ -34,20 +34,22 @@ resource_recent_costs as (
     cross join newest
     where
         cost_groups.resource_id is not null
-        and {{ dbt.datediff('cost_groups.charge_date', 'newest.data_through', 'day') }} < 28
+        and {{ days_between('cost_groups.charge_date', 'newest.data_through') }} < 28
     group by cost_groups.billing_currency, cost_groups.resource_id
 
 ),
 
 top_resources as (
 
-    select billing_currency, resource_id
+    select
+        billing_currency,
+        resource_id
     from (
         select
             billing_currency,
             resource_id,
             row_number() over (
-                partition by billing_currency order by recent_cost desc, resource_id
+                partition by billing_currency order by recent_cost desc, resource_id asc
             ) as cost_rank
         from resource_recent_costs
     ) as ranked
@@ -143,7 +145,7 @@ final as (
         newest.data_through
     from series
     inner join usage_days
-        on usage_days.charge_date >= series.first_charge_date
+        on series.first_charge_date <= usage_days.charge_date
     cross join newest
     left join series_days
         on

@@ -8,7 +8,7 @@
     on pennies;
   - is_anomalous: only increases are flagged - the newest days are still filling in (export
     latency) and read low, never as anomalies - when the day exceeds the expected cost by more
-    than var anomaly_z spreads and by at least var anomaly_min_impact, and the series has 28
+    than var anomaly_z spreads and by at least var anomaly_min_daily_impact, and the series has 28
     days of history;
   - breaks_recent_high: the day cost more than any of the 28 before. fct_cost_anomalies keeps a
     run of anomalous days only when one of them does: a job that runs now and then reaches its
@@ -28,13 +28,13 @@ history as (
         current_day.series_key,
         current_day.charge_date,
         cast(past_day.effective_cost as {{ dbt.type_float() }}) as past_cost,
-        mod({{ dbt.datediff('past_day.charge_date', 'current_day.charge_date', 'day') }}, 7) = 0 as same_weekday
+        mod({{ days_between('past_day.charge_date', 'current_day.charge_date') }}, 7) = 0 as same_weekday
     from daily as current_day
     inner join daily as past_day
         on
             current_day.series_key = past_day.series_key
-            and past_day.charge_date < current_day.charge_date
-            and {{ dbt.datediff('past_day.charge_date', 'current_day.charge_date', 'day') }} <= 28
+            and current_day.charge_date > past_day.charge_date
+            and {{ days_between('past_day.charge_date', 'current_day.charge_date') }} <= 28
 
 ),
 
@@ -104,7 +104,7 @@ final as (
         coalesce(
             history_days >= 28
             and cast(effective_cost as {{ dbt.type_float() }}) - expected_cost > {{ var('anomaly_z') }} * robust_spread
-            and cast(effective_cost as {{ dbt.type_float() }}) - expected_cost >= {{ var('anomaly_min_impact') }},
+            and cast(effective_cost as {{ dbt.type_float() }}) - expected_cost >= {{ var('anomaly_min_daily_impact') }},
             false
         ) as is_anomalous,
         coalesce(cast(effective_cost as {{ dbt.type_float() }}) > recent_high_cost, false) as breaks_recent_high
