@@ -337,14 +337,23 @@ def _ground_truth_rows(out: Path) -> dict[str, tuple]:
     return {r["line_item_id"]: r for r in table}
 
 
-def test_incidents_off_by_default_leave_the_export_unchanged(gen, tmp_path):
+def test_incidents_off_by_default_and_the_export_before_them_unchanged(gen, with_incidents):
+    """Off by default (no truth file, no extra rows); on, the extracts exported before the first
+    incident's day are byte for byte those of the export without incidents: the incidents add
+    rows, they do not move the others before them."""
     out, summary = gen
-    again = generate_gcp_export(tmp_path, ROWS, seed=7, shard_rows=400, incidents=False)
-    assert again.incidents == 0 and not (tmp_path / "ground_truth" / "incidents.json").exists()
-    assert again.rows == summary.rows
-    for rel in summary.extracts[:20]:
-        for f in sorted((out / rel).glob("*.json.gz")):
-            assert (tmp_path / rel / f.name).read_bytes() == f.read_bytes(), f
+    inc_out, inc_summary = with_incidents
+    assert summary.incidents == 0 and not (out / "ground_truth" / "incidents.json").exists()
+    truth = json.loads((inc_out / "ground_truth" / "incidents.json").read_text())
+    first_incident_day = min(i["first_day"] for i in truth)
+    before = [rel for rel in summary.extracts if rel.split("export_date=")[1][:10] < first_incident_day]
+    assert len(before) > 20
+    assert [rel for rel in inc_summary.extracts if rel in set(before)] == before
+    for rel in before:
+        files = sorted(f.name for f in (out / rel).iterdir())
+        assert files == sorted(f.name for f in (inc_out / rel).iterdir()), rel
+        for name in files:
+            assert (inc_out / rel / name).read_bytes() == (out / rel / name).read_bytes(), (rel, name)
 
 
 def test_incidents_truth_is_written_inside_the_window(with_incidents):
