@@ -207,6 +207,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         fmt=args.format,
         progress=progress,
         untagged_share=args.untagged_share,
+        incidents=args.incidents,
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
@@ -347,6 +348,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(out)
     # the live clock: data through yesterday, the newest days still filling in
     args.out, args.format, args.start = str(out), "json", None
+    args.incidents = True  # the demo shows anomalies found against injected incidents
     cmd_generate(args)
     if not run_job("ingest_gcp_job", ingestion_run_config([str(out)])):
         return 1
@@ -420,6 +422,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     gcp.add_argument("--months", type=int, default=3, help="whole months of usage (before --as-of's month)")
     _add_untagged_share(gcp)
+    gcp.add_argument(
+        "--incidents",
+        action="store_true",
+        help="inject cost incidents (idle H100 VM, endpoint scale-out, token spike, runaway BigQuery scan) "
+        "with their ground truth in OUT/ground_truth/incidents.json (default: none)",
+    )
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
