@@ -1,8 +1,8 @@
 """The `chargeback` command: the Dagster jobs, headless, step by step.
 
-    chargeback demo [--rows N] [--seed S] [--export-dir DIR]
+    chargeback demo [--rows N] [--seed S] [--as-of YYYY-MM-DD] [--months M] [--export-dir DIR]
     chargeback check-config [--seeds-dir DIR]
-    chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet]
+    chargeback generate gcp --rows N --seed S --out DIR [--format json|parquet] [--as-of YYYY-MM-DD]
     chargeback ingest gcp PATH...
     chargeback build
     chargeback prepare
@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -203,12 +203,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         start=args.start,
         months=args.months,
+        as_of=args.as_of,
         fmt=args.format,
         progress=progress,
         untagged_share=args.untagged_share,
+        incidents=args.incidents,
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
+    from orchestration.generate.business_metrics import write_business_metrics
+
+    first_day, last_day = date.fromisoformat(summary.usage_start), date.fromisoformat(summary.usage_end)
+    metrics = write_business_metrics(Path(args.out), args.rows, args.seed, first_day, last_day + timedelta(days=1))
+    print(f"[chargeback] wrote the matching business metrics to {metrics}")
     return 0
 
 
@@ -217,6 +224,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     paths = [str(Path(p).resolve()) for p in args.paths]
     return 0 if run_job("ingest_gcp_job", ingestion_run_config(paths)) else 1
+
+
+def cmd_ingest_business_metrics(args: argparse.Namespace) -> int:
+    from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
+
+    paths = [str(Path(p).resolve()) for p in args.paths]
+    return 0 if run_job("ingest_business_metrics_job", business_metrics_run_config(paths)) else 1
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -270,9 +284,15 @@ def _local_warehouse():
 
 def print_report(ground_truth: Path | None) -> None:
     from orchestration.reporting import render_report
+    from orchestration.unit_cost_report import render_unit_costs
+    from orchestration.watching import render_spend_watch
 
     with _local_warehouse().published_connection() as con:
         print(render_report(con, ground_truth))
+        print()
+        print(render_spend_watch(con))
+        print()
+        print(render_unit_costs(con))
 
 
 def write_html_report(out: Path) -> int:
@@ -333,7 +353,7 @@ def cmd_quality_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Generate a realistic quarter, ingest it, build, and print the chargeback."""
+    """Generate a realistic bill up to yesterday (--as-of), ingest it, build, and print the chargeback."""
     import shutil
 
     from orchestration.ingestion.assets import ingestion_run_config
@@ -344,9 +364,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.export_dir)
     if out.exists():
         shutil.rmtree(out)
-    args.out, args.format, args.start, args.months = str(out), "json", date(2026, 7, 1), 3
+    # the live clock: data through yesterday, the newest days still filling in
+    args.out, args.format, args.start = str(out), "json", None
+    args.incidents = True  # the demo shows anomalies found against injected incidents
     cmd_generate(args)
     if not run_job("ingest_gcp_job", ingestion_run_config([str(out)])):
+        return 1
+    from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
+
+    if not run_job("ingest_business_metrics_job", business_metrics_run_config([str(out / "business_metrics")])):
         return 1
     if not run_job("build_job"):
         return 1
@@ -381,6 +407,15 @@ def _parser() -> argparse.ArgumentParser:
         "--export-dir", default=str(DEMO_EXPORT_DIR), help="where the generated export is written (replaced)"
     )
     demo.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=datetime.now(UTC).date(),
+        metavar="YYYY-MM-DD",
+        help="today, for the generated data (default: the real today, UTC): usage of the --months whole months "
+        "before its month and of its month through the day before, exported up to its midnight (UTC)",
+    )
+    demo.add_argument("--months", type=int, default=3, help="whole months of history before --as-of's month")
+    demo.add_argument(
         "--report-dir", help="where the HTML report is written (default: report/ beside the export, data/demo/report)"
     )
     _add_untagged_share(demo)
@@ -399,9 +434,23 @@ def _parser() -> argparse.ArgumentParser:
     gcp.add_argument("--seed", type=int, default=42)
     gcp.add_argument("--out", required=True)
     gcp.add_argument("--format", choices=["json", "parquet"], default="json")
-    gcp.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1), help="first usage day (YYYY-MM-DD)")
-    gcp.add_argument("--months", type=int, default=3)
+    window = gcp.add_mutually_exclusive_group()
+    window.add_argument("--start", type=date.fromisoformat, help="first usage day (YYYY-MM-DD; default 2026-07-01)")
+    window.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the live clock instead of --start: the export as it stood at this day's midnight (UTC), usage "
+        "from --months whole months before its month through the day before, the newest days still filling in",
+    )
+    gcp.add_argument("--months", type=int, default=3, help="whole months of usage (before --as-of's month)")
     _add_untagged_share(gcp)
+    gcp.add_argument(
+        "--incidents",
+        action="store_true",
+        help="inject cost incidents (idle H100 VM, endpoint scale-out, token spike, runaway BigQuery scan) "
+        "with their ground truth in OUT/ground_truth/incidents.json (default: none)",
+    )
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
@@ -411,6 +460,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest_gcp.add_argument("paths", nargs="+")
     ingest_gcp.set_defaults(func=cmd_ingest)
+    ingest_metrics = ingest_sources.add_parser(
+        "business-metrics", help="unit-metric CSV files (date, team, metric, value) or folders of them"
+    )
+    ingest_metrics.add_argument("paths", nargs="*", help="default: $CHARGEBACK_BUSINESS_METRICS_DIR")
+    ingest_metrics.set_defaults(func=cmd_ingest_business_metrics)
 
     build = commands.add_parser("build", help="dbt build: models, tests and the money checks")
     build.set_defaults(func=cmd_build)

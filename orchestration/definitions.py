@@ -11,6 +11,7 @@ import dagster as dg
 from orchestration.freshness.asset_checks import build_export_freshness_checks
 from orchestration.freshness.thresholds import thresholds_from_source
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT, gcp_billing_export
+from orchestration.ingestion.business_metrics_asset import business_metrics
 from orchestration.ingestion.sensors import gcp_landing_folder_sensor
 from orchestration.jobs import build_jobs, build_schedules
 from orchestration.quality.gx_checks import quality_checks
@@ -31,7 +32,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     # A build is published once every check passed (write, audit, publish).
     publication = build_publication_asset(dbt_assets.keys, "duckdb" if settings.is_local else "bigquery")
     return dg.Definitions(
-        assets=[export, dbt_assets, publication],
+        assets=[export, business_metrics, dbt_assets, publication],
         asset_checks=[
             *quality_checks,
             *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),

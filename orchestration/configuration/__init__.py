@@ -2,7 +2,7 @@
 
 A FinOps engineer edits the seeds by hand: the team directory and its aliases, tag-key
 aliases, workload phases, phase rules, ancestor (folder) mappings, virtual-tag rules and
-shared-cost pools. A typo there does not fail loudly in SQL: a rule naming an unknown team
+shared-cost pools and budgets. A typo there does not fail loudly in SQL: a rule naming an unknown team
 silently attributes nothing, two aliases that normalise alike fan a cost row out twice,
 weights summing to 0.9 lose money. So every problem is found here, all at once, each naming
 the seed file, the data row (1-based, header excluded) and its line in the file, the column,
@@ -18,7 +18,7 @@ and column types as dbt reads them, the values by DuckDB's CSV reader with the s
 options, whitespace and quoting as loaded), in an in-memory DuckDB, so it needs no warehouse.
 
 One module per seed family: loading.py loads the files, seeds.py reads and reports, teams.py, phases.py,
-attribution_rules.py, shared_cost_pools.py and service_categories.py judge their seeds, and
+attribution_rules.py, shared_cost_pools.py, service_categories.py and budgets.py judge their seeds, and
 normalisation.py holds the Python twins of the models' normalisation macros.
 """
 
@@ -32,6 +32,7 @@ from orchestration.configuration.attribution_rules import (
     check_ancestor_teams,
     check_virtual_tag_rules,
 )
+from orchestration.configuration.budgets import BUDGETS, check_budgets
 from orchestration.configuration.loading import seed_column_types
 from orchestration.configuration.phases import (
     WORKLOAD_PHASE_ALIASES,
@@ -50,6 +51,7 @@ from orchestration.configuration.seeds import (
 from orchestration.configuration.service_categories import (
     SERVICE_CATEGORIES,
     check_service_categories,
+    provider_names,
 )
 from orchestration.configuration.shared_cost_pools import (
     SHARED_COST_POOL_WEIGHTS,
@@ -80,6 +82,7 @@ SEED_SPECS = (
     VIRTUAL_TAG_RULES,
     SHARED_COST_POOLS,
     SHARED_COST_POOL_WEIGHTS,
+    BUDGETS,
 )
 
 
@@ -105,6 +108,8 @@ def check_configuration(seeds_dir: Path) -> list[ConfigurationProblem]:
     check_ancestor_teams(seeds[ANCESTOR_TEAMS], teams)
     check_virtual_tag_rules(seeds[VIRTUAL_TAG_RULES], teams, phases)
     check_shared_cost_pools(seeds[SHARED_COST_POOLS], seeds[SHARED_COST_POOL_WEIGHTS], teams)
+    providers = None if seeds[SERVICE_CATEGORIES].unreadable else provider_names(seeds[SERVICE_CATEGORIES])
+    check_budgets(seeds[BUDGETS], teams, phases, providers)
     for seed in seeds.values():
         report_unexplained_load_error(seed)
     return problems

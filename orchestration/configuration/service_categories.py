@@ -14,3 +14,8 @@ SERVICE_CATEGORIES = SeedSpec(
 def check_service_categories(seed: Seed) -> None:
     rows = seed.complete_rows()
     seed.unique(rows, ("provider_name", "service_name"))
+
+
+def provider_names(seed: Seed) -> set[str]:
+    """The providers the bill can name (each has its services listed here)."""
+    return {row.get("provider_name") for row in seed.rows if row.get("provider_name")}

@@ -74,7 +74,18 @@ def test_readers_are_never_blocked_and_see_only_whole_builds(tmp_path):
     holding the file open blocks neither the ingestion nor the build."""
     readers = [_start_reader(tmp_path, "poller", "--every", "0.5"), _start_reader(tmp_path, "session", "--hold")]
     try:
-        _chargeback(tmp_path, "demo", "--rows", "4000", "--seed", "5", "--export-dir", str(tmp_path / "export"))
+        _chargeback(
+            tmp_path,
+            "demo",
+            "--rows",
+            "4000",
+            "--seed",
+            "5",
+            "--as-of",
+            "2026-10-02",
+            "--export-dir",
+            str(tmp_path / "export"),
+        )
         first = _published_totals(tmp_path)
         late = tmp_path / "late"
         _chargeback(tmp_path, "generate", "gcp", "--rows", "1500", "--seed", "6", "--start", "2026-10-01",
@@ -107,7 +118,18 @@ def test_the_published_warehouse_opens_in_duckdb_1_4(tmp_path):
     lts_python = os.environ.get("DUCKDB_LTS_PYTHON")
     if not lts_python:
         pytest.skip("DUCKDB_LTS_PYTHON is not set: `make test` installs DuckDB 1.4 and sets it")
-    _chargeback(tmp_path, "demo", "--rows", "2000", "--seed", "3", "--export-dir", str(tmp_path / "export"))
+    _chargeback(
+        tmp_path,
+        "demo",
+        "--rows",
+        "2000",
+        "--seed",
+        "3",
+        "--as-of",
+        "2026-10-02",
+        "--export-dir",
+        str(tmp_path / "export"),
+    )
     opened = subprocess.run(
         [lts_python, "-c", "import duckdb, json, sys; sys.path.insert(0, sys.argv[2]); from published_reader import "
          "totals; print(duckdb.__version__); print(json.dumps(totals(duckdb.connect(sys.argv[1], read_only=True))))",
@@ -131,7 +153,7 @@ def test_a_killed_run_publishes_nothing_and_the_next_one_publishes_all(tmp_path,
     """SIGKILL of a run's whole process group in the middle of its step: the published file is
     untouched, and running the same commands again loses nothing and counts nothing twice."""
     export, late = tmp_path / "export", tmp_path / "late"
-    _chargeback(tmp_path, "demo", "--rows", "3000", "--seed", "9", "--export-dir", str(export))
+    _chargeback(tmp_path, "demo", "--rows", "3000", "--seed", "9", "--as-of", "2026-10-02", "--export-dir", str(export))
     published = tmp_path / "warehouse.duckdb"
     before, digest = _published_totals(tmp_path), hashlib.sha256(published.read_bytes()).hexdigest()
     _chargeback(tmp_path, "generate", "gcp", "--rows", "3000", "--seed", "4", "--start", "2026-10-01",

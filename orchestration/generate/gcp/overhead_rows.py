@@ -64,6 +64,8 @@ def write_daily_overhead(
         team: str,
         phase: str,
     ) -> None:
+        if bi >= timeline.n_exported:  # not exported yet (the live clock)
+            return
         row = dict(static)
         row.update(fields)
         if parquet:

@@ -86,6 +86,12 @@ def date_of_day_ordinal(day_ordinal: int) -> date:
     return date(1970, 1, 1) + timedelta(days=day_ordinal)
 
 
+def live_window(as_of: date, months: int) -> tuple[date, date]:
+    """The usage window of an export seen on `as_of`: the `months` whole months before as_of's
+    month, then as_of's month through the day before as_of (start inclusive, end exclusive)."""
+    return add_months(as_of.replace(day=1), -months), as_of
+
+
 def usage_window_end(start: date, months: int) -> date:
     """Exclusive end day of the usage window."""
     if start.day == 1:
@@ -146,9 +152,14 @@ class Timeline:
     """Export batches and usage hours, with their timestamps pre-formatted (BigQuery strings,
     line-item-key strings, datetimes for parquet) and the Pacific invoice month of every hour."""
 
-    def __init__(self, batch_us: list[int], first_hour: int, end_hour: int, parquet: bool):
+    def __init__(
+        self, batch_us: list[int], first_hour: int, end_hour: int, parquet: bool, exported_before_us: int | None = None
+    ):
         self.batch_us = batch_us
         self.n_batches = len(batch_us)
+        # batches before this index have been exported; a row of a later batch is not there yet
+        # (the live clock: the export as it stood at `exported_before_us`)
+        self.n_exported = self.n_batches if exported_before_us is None else self.first_batch_at(exported_before_us)
         self.batch_day = [(u // DAY_US) for u in batch_us]
         # formatted on first use (export_ts)
         self.batch_ts: list[str | None] = [None] * self.n_batches
