@@ -63,7 +63,7 @@ CONTRACT = {
         "billing_currency",
         "metric",
         "subject",
-        "cost",
+        "effective_cost",
         "quantity",
         "quantity_unit",
         "unit_cost",
@@ -271,7 +271,8 @@ def unit_costs(marts: Marts, month: date, team: str | None = None) -> list[dict]
         return Unavailable("fct_unit_costs")
     return marts.rows(
         f"""
-        select this_month.team, this_month.billing_currency, this_month.metric, this_month.subject, this_month.cost,
+        select this_month.team, this_month.billing_currency, this_month.metric, this_month.subject,
+               this_month.effective_cost as cost,
                this_month.quantity, this_month.quantity_unit, this_month.unit_cost,
                last_month.unit_cost as previous_unit_cost
         from {MARTS}.fct_unit_costs as this_month

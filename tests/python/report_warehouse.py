@@ -34,21 +34,24 @@ REAL_MART_TABLES = {
     "dim_teams": """team varchar, team_name varchar, cost_center varchar, owner_email varchar,
         description varchar, is_known_team boolean""",
 }
-# The parallel marts, by the contract in the helpers' brief.
+# The watching-spend marts (models/marts/spend/), columns as their YAML lists them (checked too).
 CONTRACT_MART_TABLES = {
     "fct_month_end_forecast": """charge_month date, team varchar, workload_phase varchar, provider_name varchar,
         billing_currency varchar, data_through date, settled_through date, month_to_date_cost decimal(38, 9),
-        forecast_cost decimal(38, 9), forecast_low decimal(38, 9), forecast_high decimal(38, 9), method varchar""",
+        forecast_cost decimal(38, 9), forecast_low decimal(38, 9), forecast_high decimal(38, 9),
+        unsettled_day_count integer, method varchar""",
     "fct_budget_status": """charge_month date, budget_id varchar, team varchar, workload_phase varchar,
         provider_name varchar, billing_currency varchar, budget_amount decimal(38, 9),
         month_to_date_cost decimal(38, 9), forecast_cost decimal(38, 9), forecast_low decimal(38, 9),
         forecast_high decimal(38, 9), projected_over_under decimal(38, 9), status varchar, owner_contact varchar,
         data_through date""",
     "fct_unit_costs": """charge_month date, team varchar, billing_currency varchar, metric varchar, subject varchar,
-        cost decimal(38, 9), quantity double, quantity_unit varchar, unit_cost double""",
-    "fct_cost_anomalies": """anomaly_id varchar, team varchar, workload_phase varchar, service_name varchar,
-        billing_currency varchar, first_day date, last_day date, expected_cost decimal(38, 9),
-        actual_cost decimal(38, 9), impact_cost decimal(38, 9), status varchar, drivers varchar""",
+        quantity_unit varchar, quantity double, effective_cost decimal(38, 9), contracted_cost decimal(38, 9),
+        unit_cost double, contracted_unit_cost double""",
+    "fct_cost_anomalies": """anomaly_id varchar, billing_currency varchar, team varchar, workload_phase varchar,
+        service_name varchar, resource_id varchar, first_day date, last_day date, days integer, detected_on date,
+        expected_cost decimal(38, 9), actual_cost decimal(38, 9), impact_cost decimal(38, 9), status varchar,
+        drivers varchar, data_through date""",
 }
 
 # (team, currency, phase, service): cost on a weekday; weekends are quieter.
@@ -140,7 +143,13 @@ def _parallel_marts(con: duckdb.DuckDBPyConnection, month_to_date: dict[tuple, f
             (MONTH, team, phase, "all", currency, DATA_THROUGH, DATA_THROUGH - timedelta(days=2), cost, forecast,
              forecast * 0.9, forecast * 1.12, "seasonal_run_rate")
         )  # fmt: skip
-    con.executemany(f"insert into marts.fct_month_end_forecast values ({', '.join(['?'] * 12)})", forecast_rows)
+    con.executemany(
+        "insert into marts.fct_month_end_forecast (charge_month, team, workload_phase, provider_name, "
+        "billing_currency, data_through, settled_through, month_to_date_cost, forecast_cost, forecast_low, "
+        "forecast_high, method) "
+        f"values ({', '.join(['?'] * 12)})",
+        forecast_rows,
+    )
     forecasts = {(row[1], row[4], row[2]): row for row in forecast_rows}
     budgets = [  # (team, currency, phase, budget amount as a share of the forecast)
         ("foundation-models", "USD", "all", 0.92),
@@ -171,7 +180,11 @@ def _parallel_marts(con: duckdb.DuckDBPyConnection, month_to_date: dict[tuple, f
             (month, "applied-ml", "USD", "cost per thousand requests", None, 3300.0, 5400.0 * drift,
              "thousand requests", 3300.0 / (5400.0 * drift)),
         ]  # fmt: skip
-    con.executemany(f"insert into marts.fct_unit_costs values ({', '.join(['?'] * 9)})", unit_rows)
+    con.executemany(
+        "insert into marts.fct_unit_costs (charge_month, team, billing_currency, metric, subject, effective_cost, "
+        f"quantity, quantity_unit, unit_cost) values ({', '.join(['?'] * 9)})",
+        unit_rows,
+    )
     drivers = json.dumps(
         [
             {"kind": "sku", "value": "Vertex AI online prediction, L4", "share": "71%"},
@@ -181,11 +194,13 @@ def _parallel_marts(con: duckdb.DuckDBPyConnection, month_to_date: dict[tuple, f
     )
     team, currency, phase, first, last, extra = SPIKE
     con.executemany(
-        f"insert into marts.fct_cost_anomalies values ({', '.join(['?'] * 12)})",
+        "insert into marts.fct_cost_anomalies (anomaly_id, team, workload_phase, service_name, billing_currency, "
+        "first_day, last_day, expected_cost, actual_cost, impact_cost, status, drivers) "
+        f"values ({', '.join(['?'] * 12)})",
         [
             ("a1", team, phase, "Vertex AI", currency, first, last, 3 * 640.0, 3 * 640.0 + 3 * extra, 3 * extra,
              "new", drivers),
             ("a2", "foundation-models", "training", "Compute Engine", "USD", date(2026, 8, 18), date(2026, 8, 20),
-             2700.0, 4100.0, 1400.0, "resolved", "SKU: Nvidia H100 80GB GPU running in Americas; resource: vm/train-7"),
+             2700.0, 4100.0, 1400.0, "resolved", "sku Nvidia H100 80GB GPU +1200.00; resource vm/train-7 +1150.00"),
         ],
     )  # fmt: skip
