@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from orchestration.report_site import write_report
 from orchestration.settings import PROJECT_ROOT, Settings
 
 DEMO_EXPORT_DIR = PROJECT_ROOT / "data" / "demo" / "gcp-export"
@@ -295,25 +296,9 @@ def print_report(ground_truth: Path | None) -> None:
         print(render_unit_costs(con))
 
 
-def write_html_report(out: Path) -> int:
-    """The static HTML report (orchestration/report_site) into `out`; prints where its index is."""
-    from orchestration.report_site.queries import MartContractError
-    from orchestration.report_site.site import build_site
-
-    warehouse = _local_warehouse()
-    try:
-        with warehouse.published_connection() as con:
-            site = build_site(con, out, warehouse=str(warehouse.published))
-    except MartContractError as error:
-        print(f"[chargeback] HTML report not written: {error}", file=sys.stderr)
-        return 1
-    print(f"[chargeback] HTML report ({len(site.team_pages)} team pages): {site.index}", flush=True)
-    return 0
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     if args.html:
-        return write_html_report(Path(args.html))
+        return write_report(_local_warehouse(), Path(args.html))
     print_report(Path(args.ground_truth) if args.ground_truth else None)
     return 0
 
@@ -378,9 +363,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     print()
     print_report(out / "ground_truth")
-    print()
-    # Beside the export by default (data/demo/report), so a demo in a folder of its own stays there.
-    return write_html_report(Path(args.report_dir) if args.report_dir else out.parent / "report")
+    return write_report(_local_warehouse(), out.parent / "report")  # beside the export: data/demo/report
 
 
 def _add_untagged_share(parser: argparse.ArgumentParser) -> None:
@@ -415,9 +398,6 @@ def _parser() -> argparse.ArgumentParser:
         "before its month and of its month through the day before, exported up to its midnight (UTC)",
     )
     demo.add_argument("--months", type=int, default=3, help="whole months of history before --as-of's month")
-    demo.add_argument(
-        "--report-dir", help="where the HTML report is written (default: report/ beside the export, data/demo/report)"
-    )
     _add_untagged_share(demo)
     demo.set_defaults(func=cmd_demo)
 
@@ -483,9 +463,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--ground-truth", help="ground_truth folder written by `chargeback generate`, to measure accuracy"
     )
-    report.add_argument(
-        "--html", metavar="DIR", help="instead, write the HTML report (an overview, a page per team) to DIR"
-    )
+    report.add_argument("--html", metavar="DIR", help="instead, write the HTML report (overview, page per team) to DIR")
     report.set_defaults(func=cmd_report)
 
     quality = commands.add_parser("quality", help="data-quality checks (Great Expectations)")

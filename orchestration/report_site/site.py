@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,8 @@ from pathlib import Path
 import duckdb
 from plotly.offline import get_plotlyjs
 
-from orchestration.report_site import charts, queries
+import orchestration.report_site.charts as charts
+import orchestration.report_site.queries as queries
 from orchestration.report_site.queries import Marts, Unavailable
 from orchestration.report_site.templates import PLOTLY_JS, environment
 
@@ -64,11 +66,23 @@ def _team_rows(marts: Marts, month: date) -> tuple[list[dict], Unavailable | Non
         target["status"] = row["status"]
         if target["forecast_cost"] is None:
             target.update({field: row[field] for field in fields if field in row})
-    ordered = sorted(rows.values(), key=lambda row: (row["billing_currency"], -row["month_to_date_cost"], row["team"]))
+    # The forecast mart has a zero series for a team in a currency it spent in before but not this month.
+    kept = [row for row in rows.values() if not _nothing(row)]
+    ordered = sorted(kept, key=lambda row: (row["billing_currency"], -row["month_to_date_cost"], row["team"]))
     return (
         ordered,
         forecasts if isinstance(forecasts, Unavailable) else None,
         budgets if isinstance(budgets, Unavailable) else None,
+    )
+
+
+def _nothing(row: dict) -> bool:
+    """No cost this month, no forecast of any, no budget."""
+    return (
+        abs(row["month_to_date_cost"]) < 0.005
+        and abs(row["forecast_cost"] or 0) < 0.005
+        and abs(row["forecast_high"] or 0) < 0.005
+        and row["budget_amount"] is None
     )
 
 
@@ -286,3 +300,16 @@ def build_site(con: duckdb.DuckDBPyConnection, out_dir: Path, warehouse: str = "
 def _same(anomaly: dict, currency: str) -> bool:
     """Whether an anomaly belongs on the chart of this currency (all of them when the mart has none)."""
     return anomaly["billing_currency"] in (None, currency)
+
+
+def write_report(warehouse, out: Path) -> int:
+    """`chargeback report --html`: the report of the published local warehouse (a DuckDBWarehouse)
+    into `out`; prints where its index is. 1 when a mart lacks a column the report reads."""
+    try:
+        with warehouse.published_connection() as con:
+            site = build_site(con, out, warehouse=str(warehouse.published))
+    except queries.MartContractError as error:
+        print(f"[chargeback] HTML report not written: {error}", file=sys.stderr)
+        return 1
+    print(f"\n[chargeback] HTML report ({len(site.team_pages)} team pages): {site.index}", flush=True)
+    return 0

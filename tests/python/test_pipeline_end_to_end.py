@@ -152,9 +152,10 @@ def test_every_dbt_test_ran_as_a_passing_asset_check(built):
 def test_html_report_reads_the_real_marts(built, tmp_path, capsys):
     """`chargeback report --html` on the marts just built: a page per team with cost, charts in
     each (drawn in a browser by tests/python/test_report_site.py, on fixtures of every mart)."""
-    from orchestration.cli import write_html_report
+    from orchestration.cli import _local_warehouse
+    from orchestration.report_site.site import write_report
 
-    assert write_html_report(tmp_path / "report") == 0
+    assert write_report(_local_warehouse(), tmp_path / "report") == 0
     assert f"HTML report ({len(list(tmp_path.glob('report/team-*.html')))} team pages)" in capsys.readouterr().out
     teams = {row[0] for row in _query("select distinct team from marts.fct_cost_daily")}
     assert len(list((tmp_path / "report").glob("team-*.html"))) == len(teams)

@@ -162,3 +162,18 @@ def test_the_open_month_is_the_newest_with_cost_not_a_budget_set_ahead(tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         site = build_site(con, tmp_path / "site")
     assert "AI spend, September 2026" in site.index.read_text()
+
+
+def test_a_team_with_nothing_in_a_currency_this_month_has_no_line_for_it(tmp_path):
+    """The forecast mart keeps a zero series for a currency a team spent in before."""
+    warehouse = build_report_warehouse(tmp_path / "w.duckdb", hostile_team=False)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into marts.fct_month_end_forecast select charge_month, 'web-app', workload_phase, provider_name, "
+            "'EUR', data_through, settled_through, 0, 0, 0, 0, 0, method from marts.fct_month_end_forecast "
+            "where team = 'inference-platform' and billing_currency = 'EUR' and workload_phase = 'all'"
+        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        site = build_site(con, tmp_path / "site")
+    html = site.index.read_text()
+    assert html.count(" EUR</td>") == 1 and "0.00 EUR" not in html  # inference-platform's line only
