@@ -29,6 +29,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 from dagster_gcp import BigQueryResource
 
+from orchestration.alerts.resource import alerts_resource
 from orchestration.locks import hold
 from orchestration.processes import dbt_executable
 from orchestration.quality.resource import GreatExpectationsResource
@@ -454,4 +455,5 @@ def build_resources(settings: Settings, project: DbtProject) -> dict[str, dg.Con
         "warehouse": warehouse_resource(settings, project),
         "great_expectations": GreatExpectationsResource(gx_dir=str(gx_dir(settings))),
         "landing_folder": LandingFolder(path=str(settings.landing_dir)),
+        "alerts": alerts_resource(settings),
     }

@@ -1,0 +1,276 @@
+"""Spend alerts: asset checks on the budget and anomaly marts, and notifications through Apprise
+to a local HTTP receiver, once per event, recorded in the warehouse only when delivered.
+
+The marts are stand-ins with the output contract's columns (alert_fixtures.py) in a DuckDB
+warehouse of each test's own; the alerts run as Dagster runs them (dg.materialize).
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from alert_fixtures import Receiver, anomaly_row, budget_row, manifest_with_marts, write_marts
+
+from orchestration.alerts.assets import DELIVERED_CHECK, SPEND_ALERTS, spend_alerts
+from orchestration.alerts.checks import (
+    ANOMALY_CHECK_KEY,
+    BUDGET_CHECK_KEY,
+    alert_checks_for,
+    budget_at_risk_or_over,
+    new_cost_anomalies,
+)
+from orchestration.alerts.ledger import LEDGER_TABLE
+from orchestration.alerts.resource import AlertsResource
+from orchestration.resources import DuckDBWarehouse, Warehouse
+from orchestration.settings import ALERT_URLS_VARIABLE, Settings, SettingsError
+from orchestration.transform.project import DbtManifest
+from orchestration.transform.publication import build_publication_asset, building
+
+BUDGETS = [
+    budget_row("search", "on_track", forecast=800.0, budget=1000.0),
+    budget_row("ml-platform", "at_risk", forecast=9500.0, budget=10000.0),
+    budget_row("recommendations", "over", forecast=12345.67, budget=10000.0),
+    # An older month over budget: not news any more.
+    budget_row("search", "over", forecast=2000.0, budget=1000.0, charge_month=date(2026, 11, 1)),
+]
+ANOMALIES = [
+    anomaly_row("a-runaway-endpoint", "ml-platform", impact=4321.5),
+    anomaly_row("a-old-scan", "search", impact=999.0, status="resolved"),
+]
+
+
+@pytest.fixture
+def warehouse(tmp_path, resources_for):
+    """A DuckDB warehouse whose manifest has the spend marts, holding BUDGETS and ANOMALIES."""
+    session = resources_for(tmp_path / "warehouse.duckdb")["warehouse"]
+    manifest = manifest_with_marts(Path(session.manifest_path), tmp_path / "manifest.json")
+    # Built anew, not model_copy'd: Dagster initializes a resource from its constructor's config.
+    warehouse = DuckDBWarehouse(
+        manifest_path=str(manifest),
+        duckdb=session.duckdb,
+        published_path=session.published_path,
+        wait_seconds=session.wait_seconds,
+        settings=session.settings,
+    )
+    write_marts(warehouse, BUDGETS, ANOMALIES)
+    return warehouse
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+def _alert(warehouse, alerts: AlertsResource | None = None) -> dg.ExecuteInProcessResult:
+    return dg.materialize([spend_alerts], resources={"warehouse": warehouse, "alerts": alerts or AlertsResource()})
+
+
+def _delivered_check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    [evaluation] = [e for e in result.get_asset_check_evaluations() if e.check_name == DELIVERED_CHECK]
+    return evaluation
+
+
+def _ledger(warehouse) -> list[tuple]:
+    with warehouse.connection() as con:
+        present = con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [LEDGER_TABLE]
+        ).fetchone()[0]
+        if not present:
+            return []
+        return con.execute(f"select event_key, status, amount from quality.{LEDGER_TABLE} order by all").fetchall()
+
+
+def test_each_new_event_reaches_the_receiver_once(warehouse, receiver, monkeypatch):
+    monkeypatch.setenv(ALERT_URLS_VARIABLE, receiver.url())
+    assert _alert(warehouse).success
+    messages = receiver.take()
+    assert len(messages) == 3, [m["title"] for m in messages]
+    by_team = {next(t for t in ("recommendations", "ml-platform") if t in m["title"]): m for m in messages[:2]}
+    over, at_risk, anomaly = by_team["recommendations"], by_team["ml-platform"], messages[2]
+    assert "Budget over" in over["title"] and "12,345.67 USD" in over["title"]
+    assert "forecast to go over its budget" in over["message"] and "recommendations-lead@example.com" in over["message"]
+    assert "marts.fct_budget_status" in over["message"]
+    assert "Budget at risk" in at_risk["title"] and "9,500.00 USD" in at_risk["message"]
+    assert "Cost anomaly" in anomaly["title"] and "ml-platform" in anomaly["title"]
+    assert "4,321.50 USD" in anomaly["message"] and "a-runaway-endpoint" in anomaly["message"]
+    assert "91% of the change" in anomaly["message"]
+    assert all("search" not in m["title"] for m in messages), "the old month and the resolved anomaly are not news"
+    assert [key for key, _, _ in _ledger(warehouse)] == [
+        "anomaly|a-runaway-endpoint",
+        "budget|2026-12-01|ml-platform|all|all|USD|at_risk",
+        "budget|2026-12-01|recommendations|all|all|USD|over",
+    ]
+
+    # The next run, same marts: nothing again.
+    assert _alert(warehouse).success
+    assert receiver.take() == []
+
+    # Later, one new anomaly and the anomaly already sent now ongoing: the new one alone.
+    write_marts(
+        warehouse,
+        BUDGETS,
+        [
+            anomaly_row("a-runaway-endpoint", "ml-platform", impact=6000.0, status="ongoing"),
+            anomaly_row("a-retry-loop", "search", impact=777.25),
+        ],
+    )
+    result = _alert(warehouse)
+    [message] = receiver.take()
+    assert "search" in message["title"] and "777.25 USD" in message["message"]
+    assert result.asset_materializations_for_node("spend_alerts")[0].metadata["sent"].value == 1
+
+    # A budget going from at_risk to over is a new event.
+    write_marts(warehouse, [budget_row("ml-platform", "over", forecast=10500.0, budget=10000.0)], [])
+    _alert(warehouse)
+    [message] = receiver.take()
+    assert "Budget over" in message["title"] and "ml-platform" in message["title"]
+    assert "projected over by 500.00 USD" in message["message"]
+    assert len(_ledger(warehouse)) == 5
+
+
+def test_nothing_configured_sends_and_records_nothing(warehouse, receiver, monkeypatch):
+    monkeypatch.delenv(ALERT_URLS_VARIABLE, raising=False)
+    result = _alert(warehouse)
+    assert result.success
+    assert receiver.take() == []
+    assert _ledger(warehouse) == []
+    assert _delivered_check(result).passed
+    metadata = result.asset_materializations_for_node("spend_alerts")[0].metadata
+    assert metadata["open_events"].value == 3 and metadata["sent"].value == 0
+
+
+def test_a_failed_delivery_is_reported_recorded_nowhere_and_sent_next_run(warehouse, receiver, monkeypatch):
+    monkeypatch.setenv(ALERT_URLS_VARIABLE, receiver.url())
+    receiver.status = 500
+    result = _alert(warehouse)
+    assert result.success, "the marts are published and fine: a target that is down is not a failed build"
+    check = _delivered_check(result)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert "3 not delivered" in check.description
+    assert _ledger(warehouse) == []
+
+    receiver.status = 200
+    assert _alert(warehouse).success
+    assert len(receiver.take()) == 3
+    assert len(_ledger(warehouse)) == 3
+
+
+def test_each_target_gets_each_event_once_when_another_fails(warehouse, receiver, monkeypatch):
+    failing = Receiver(status=500)
+    try:
+        # Two targets in one variable, as Apprise reads a list: a comma, a space or a new line.
+        monkeypatch.setenv(ALERT_URLS_VARIABLE, f"{receiver.url('ok')}, {failing.url('down')}")
+        _alert(warehouse)
+        assert len(receiver.take()) == 3 and failing.take() == []
+        failing.status = 200
+        result = _alert(warehouse)
+        assert len(failing.take()) == 3
+        assert receiver.take() == [], "the target that had them gets nothing twice"
+        assert _delivered_check(result).passed
+    finally:
+        failing.close()
+
+
+def test_a_url_apprise_does_not_know_is_reported_without_its_secret(warehouse, receiver, monkeypatch):
+    monkeypatch.setenv(ALERT_URLS_VARIABLE, f"{receiver.url()} nosuchservice://secret-token@host")
+    result = _alert(warehouse)
+    assert len(receiver.take()) == 3
+    check = _delivered_check(result)
+    assert not check.passed and "target 2 (nosuchservice" in check.description + str(check.metadata)
+    assert "secret-token" not in str(check.metadata) + check.description
+
+
+# ------------------------------------------------------------------------------- the checks
+def _checks(warehouse, alerts: AlertsResource, marts: list[dg.AssetKey] | None = None):
+    specs = [dg.AssetSpec(key) for key in (marts or [BUDGET_CHECK_KEY.asset_key, ANOMALY_CHECK_KEY.asset_key])]
+    result = dg.materialize(
+        [*specs, budget_at_risk_or_over, new_cost_anomalies],
+        selection=dg.AssetSelection.checks(budget_at_risk_or_over, new_cost_anomalies),
+        resources={"warehouse": warehouse, "alerts": alerts},
+    )
+    return {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
+
+
+def test_the_checks_fail_on_budgets_at_risk_and_new_anomalies_with_their_figures(warehouse):
+    evaluations = _checks(warehouse, AlertsResource())
+    budget, anomaly = evaluations[BUDGET_CHECK_KEY], evaluations[ANOMALY_CHECK_KEY]
+    assert not budget.passed and budget.severity == dg.AssetCheckSeverity.WARN
+    assert budget.metadata["over"].value == 1 and budget.metadata["at_risk"].value == 1
+    assert budget.metadata["charge_month"].value == "2026-12-01"
+    assert budget.metadata["projected_over_by_currency"].value == {"USD": 2345.67}
+    worst = budget.metadata["worst"].value
+    assert worst.index("recommendations") < worst.index("ml-platform"), "over before at risk"
+    assert not anomaly.passed and anomaly.metadata["new_anomalies"].value == 1
+    assert anomaly.metadata["impact_by_currency"].value == {"USD": 4321.5}
+    assert "a-runaway-endpoint" in anomaly.metadata["worst"].value
+
+
+def test_the_checks_pass_when_there_is_no_news_and_take_their_severity(warehouse):
+    write_marts(
+        warehouse,
+        [budget_row("search", "on_track", 800.0, 1000.0)],
+        [anomaly_row("a-1", "search", 50.0, status="ongoing"), anomaly_row("a-2", "search", 60.0, status="resolved")],
+    )
+    evaluations = _checks(warehouse, AlertsResource())
+    assert evaluations[BUDGET_CHECK_KEY].passed and evaluations[ANOMALY_CHECK_KEY].passed
+
+    write_marts(warehouse, BUDGETS, ANOMALIES)
+    evaluations = _checks(warehouse, AlertsResource(budget_severity="ERROR", anomaly_severity="WARN"))
+    assert evaluations[BUDGET_CHECK_KEY].severity == dg.AssetCheckSeverity.ERROR
+    assert evaluations[ANOMALY_CHECK_KEY].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_severities_come_from_the_environment(monkeypatch):
+    settings = Settings.from_env({"CHARGEBACK_ALERT_BUDGET_SEVERITY": "error"})
+    assert dict(settings.alert_severities) == {"budget": "ERROR", "anomaly": "WARN"}
+    with pytest.raises(SettingsError, match="CHARGEBACK_ALERT_ANOMALY_SEVERITY must be one of WARN, ERROR"):
+        Settings.from_env({"CHARGEBACK_ALERT_ANOMALY_SEVERITY": "loud"})
+    # Alert settings are the Python code's alone: changing them does not make dbt's manifest stale.
+    assert Settings.from_env({ALERT_URLS_VARIABLE: "json://x"}).fingerprint() == Settings.from_env({}).fingerprint()
+
+
+def test_checks_exist_only_for_marts_the_project_builds(warehouse, tmp_path):
+    with_marts = json.loads(Path(warehouse.manifest_path).read_text())
+    keys = {
+        key for check in alert_checks_for(DbtManifest.read(Path(warehouse.manifest_path))) for key in check.check_keys
+    }
+    assert keys == {BUDGET_CHECK_KEY, ANOMALY_CHECK_KEY}
+    # A project without the anomalies mart: the budget check alone (a check on no asset would not load).
+    del with_marts["nodes"]["model.ai_chargeback.fct_cost_anomalies"]
+    (tmp_path / "budgets-only.json").write_text(json.dumps(with_marts))
+    [check] = alert_checks_for(DbtManifest.read(tmp_path / "budgets-only.json"))
+    assert set(check.check_keys) == {BUDGET_CHECK_KEY}
+
+
+# ----------------------------------------------------------------- in the pipeline, end to end
+def test_checks_at_error_do_not_stop_the_publication_and_alerts_follow_it(warehouse, receiver, monkeypatch):
+    """The real publication and alerts assets on a build of the stand-in marts, the checks set to
+    ERROR and failing: the build is published, and the alerts are sent after it."""
+    monkeypatch.setenv(ALERT_URLS_VARIABLE, receiver.url())
+    marts = [BUDGET_CHECK_KEY.asset_key, ANOMALY_CHECK_KEY.asset_key]
+
+    @dg.multi_asset(specs=[dg.AssetSpec(key) for key in marts])
+    def spend_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
+        # As dbt builds them: under the build stamp the publication checks.
+        with building(warehouse, context.run.run_id):
+            write_marts(warehouse, BUDGETS, ANOMALIES)
+        yield from (dg.MaterializeResult(asset_key=key) for key in marts)
+
+    result = dg.materialize(
+        [spend_marts, build_publication_asset(marts), spend_alerts, budget_at_risk_or_over, new_cost_anomalies],
+        resources={"warehouse": warehouse, "alerts": AlertsResource(budget_severity="ERROR", anomaly_severity="ERROR")},
+        raise_on_error=False,
+    )
+    evaluations = {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
+    for key in (BUDGET_CHECK_KEY, ANOMALY_CHECK_KEY):
+        assert not evaluations[key].passed and evaluations[key].severity == dg.AssetCheckSeverity.ERROR
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert {dg.AssetKey(["published_warehouse"]), SPEND_ALERTS} <= materialized
+    with duckdb.connect(str(warehouse.published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_budget_status").fetchone()[0] == len(BUDGETS)
+    assert len(receiver.take()) == 3
