@@ -7,6 +7,9 @@ the amounts per currency and the worst rows as metadata. They exist only for the
 project builds (`alert_checks_for`).
 """
 
+import math
+from decimal import Decimal
+
 import dagster as dg
 import pandas as pd
 
@@ -71,13 +74,19 @@ def _md_rows(rows: pd.DataFrame, columns: list[str]) -> str:
         return "(none)"
     lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for row in rows.head(WORST_ROWS).to_dict("records"):
-        cells = [f"{value:,.2f}" if isinstance(value, float) else str(value) for value in (row[c] for c in columns)]
+        cells = [_cell(row[column]) for column in columns]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines)
 
 
+def _cell(value) -> str:
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        return "" if math.isnan(value) else f"{value:,.2f}"
+    return "" if value is None or value is pd.NA else str(value)
+
+
 def budget_check_result(budgets: pd.DataFrame, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
-    """Passes when no budget of the newest charge_month is at risk or over."""
+    """Passes when no budget of the newest charge_month (newest_month_budgets) is at risk or over."""
     alerting = alerting_budgets(budgets)
     month = str(budgets["charge_month"].max())[:10] if not budgets.empty else "-"
     counts = {status: int((alerting["status"] == status).sum()) for status in ALERTING_BUDGET_STATUSES}

@@ -58,9 +58,11 @@ def published_name(warehouse: Warehouse, relation: Relation) -> str:
 
 
 def newest_month_budgets(warehouse: Warehouse, relation: Relation) -> pd.DataFrame:
-    """Every row of the newest charge_month of fct_budget_status."""
+    """Every row of the newest charge_month of fct_budget_status that has begun (a month the data
+    has reached: a budget valid in months to come is not news yet)."""
     table = warehouse.quoted(relation)
-    return warehouse.query(f"select * from {table} where charge_month = (select max(charge_month) from {table})")
+    newest = f"select max(charge_month) from {table} where charge_month <= data_through"
+    return warehouse.query(f"select * from {table} where charge_month = ({newest})")
 
 
 def anomalies_with_status(warehouse: Warehouse, relation: Relation, statuses: tuple[str, ...]) -> pd.DataFrame:

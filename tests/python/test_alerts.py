@@ -7,6 +7,7 @@ warehouse of each test's own; the alerts run as Dagster runs them (dg.materializ
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -35,6 +36,8 @@ BUDGETS = [
     budget_row("recommendations", "over", forecast=12345.67, budget=10000.0),
     # An older month over budget: not news any more.
     budget_row("search", "over", forecast=2000.0, budget=1000.0, charge_month=date(2026, 11, 1)),
+    # A month the data has not reached yet (on track, with no cost so far): not the newest month.
+    budget_row("search", "on_track", forecast=0.0, budget=1000.0, charge_month=date(2027, 1, 1)),
 ]
 ANOMALIES = [
     anomaly_row("a-runaway-endpoint", "ml-platform", impact=4321.5),
@@ -201,7 +204,8 @@ def test_the_checks_fail_on_budgets_at_risk_and_new_anomalies_with_their_figures
     budget, anomaly = evaluations[BUDGET_CHECK_KEY], evaluations[ANOMALY_CHECK_KEY]
     assert not budget.passed and budget.severity == dg.AssetCheckSeverity.WARN
     assert budget.metadata["over"].value == 1 and budget.metadata["at_risk"].value == 1
-    assert budget.metadata["charge_month"].value == "2026-12-01"
+    assert budget.metadata["charge_month"].value == "2026-12-01", "the newest month the data has reached"
+    assert budget.metadata["budgets"].value == 3
     assert budget.metadata["projected_over_by_currency"].value == {"USD": 2345.67}
     worst = budget.metadata["worst"].value
     assert worst.index("recommendations") < worst.index("ml-platform"), "over before at risk"
@@ -223,6 +227,23 @@ def test_the_checks_pass_when_there_is_no_news_and_take_their_severity(warehouse
     evaluations = _checks(warehouse, AlertsResource(budget_severity="ERROR", anomaly_severity="WARN"))
     assert evaluations[BUDGET_CHECK_KEY].severity == dg.AssetCheckSeverity.ERROR
     assert evaluations[ANOMALY_CHECK_KEY].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_check_figures_from_bigquery_numerics(warehouse):
+    """BigQuery returns NUMERIC as Decimal and a missing resource as None: the same figures."""
+    import pandas as pd
+
+    from orchestration.alerts.checks import anomaly_check_result, budget_check_result
+
+    decimals = {"forecast_cost": Decimal("12345.67"), "budget_amount": Decimal("10000.00")}
+    budgets = pd.DataFrame([budget_row("recommendations", "over", 12345.67, 10000.0, **decimals)])
+    budgets["projected_over_under"] = budgets["projected_over_under"].map(lambda v: Decimal(str(v)))
+    result = budget_check_result(budgets, dg.AssetCheckSeverity.WARN)
+    assert result.metadata["projected_over_by_currency"].value == {"USD": 2345.67}
+    assert "| 12,345.67 |" in result.metadata["worst"].value
+    anomalies = pd.DataFrame([anomaly_row("a-1", "search", 10.0, impact_cost=Decimal("10.50"), resource_id=None)])
+    result = anomaly_check_result(anomalies, dg.AssetCheckSeverity.WARN)
+    assert result.metadata["impact_by_currency"].value == {"USD": 10.5} and "None" not in result.metadata["worst"].value
 
 
 def test_severities_come_from_the_environment(monkeypatch):
@@ -274,3 +295,29 @@ def test_checks_at_error_do_not_stop_the_publication_and_alerts_follow_it(wareho
     with duckdb.connect(str(warehouse.published), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_budget_status").fetchone()[0] == len(BUDGETS)
     assert len(receiver.take()) == 3
+
+
+# ------------------------------------------------------------------------- BigQuery, offline
+def test_on_bigquery_the_ledger_is_beside_check_results_and_messages_name_the_published_dataset(
+    bigquery_warehouse,
+):
+    import pandas as pd
+
+    from orchestration.alerts.events import budget_event, published_name
+    from orchestration.alerts.ledger import delivered, record
+    from orchestration.transform.project import Relation
+
+    ledger = "finops-prod.finops_quality.alert_deliveries"
+    sent = pd.DataFrame({"event_key": ["anomaly|a-1"], "target_id": ["0123456789abcdef"]})
+    warehouse, client = bigquery_warehouse({"select distinct event_key, target_id": sent}, {ledger: []})
+    assert delivered(warehouse) == {("anomaly|a-1", "0123456789abcdef")}
+    assert ("query", f"select distinct event_key, target_id from `{ledger}`") in client.calls
+
+    where = published_name(warehouse, Relation("finops-prod", "finops_build", "fct_budget_status"))
+    assert where == "finops-prod.finops.fct_budget_status", "readers query the published dataset, not _build"
+    event = budget_event(budget_row("search", "over", 2000.0, 1000.0), where)
+    record(warehouse, event, [("fedcba9876543210", "slack")], run_id="run-1")
+    [(_, destination, frame, disposition)] = [call for call in client.calls if call[0] == "load"]
+    assert destination == ledger and disposition == "WRITE_APPEND"
+    assert frame.loc[0, "event_key"] == "budget|2026-12-01|search|all|all|USD|over"
+    assert frame.loc[0, "amount"] == 2000.0 and str(frame["sent_at"].dtype) == "datetime64[ns, UTC]"
