@@ -25,6 +25,11 @@ from orchestration.alerts.checks import (
 )
 from orchestration.alerts.ledger import LEDGER_TABLE
 from orchestration.alerts.resource import AlertsResource
+from orchestration.freshness.asset_checks import build_export_freshness_checks
+from orchestration.freshness.thresholds import thresholds_from_source
+from orchestration.ingestion.assets import gcp_billing_export
+from orchestration.jobs import BUILD_JOB, build_jobs
+from orchestration.quality.gx_checks import EXPORT_SCHEMA_KEY
 from orchestration.resources import DuckDBWarehouse, Warehouse
 from orchestration.settings import ALERT_URLS_VARIABLE, Settings, SettingsError
 from orchestration.transform.project import DbtManifest
@@ -269,27 +274,50 @@ def test_checks_exist_only_for_marts_the_project_builds(warehouse, tmp_path):
 
 
 # ----------------------------------------------------------------- in the pipeline, end to end
-def test_checks_at_error_do_not_stop_the_publication_and_alerts_follow_it(warehouse, receiver, monkeypatch):
-    """The real publication and alerts assets on a build of the stand-in marts, the checks set to
-    ERROR and failing: the build is published, and the alerts are sent after it."""
+def test_checks_at_error_do_not_stop_the_publication_and_alerts_follow_it(
+    warehouse, receiver, monkeypatch, resources_for, tmp_path
+):
+    """build_job as jobs.py defines it, on a graph with the real export, publication and alerts
+    assets and stand-in marts (as dbt builds them: under the build stamp), the checks set to ERROR
+    and failing: the build is published, and the alerts are sent after it."""
     monkeypatch.setenv(ALERT_URLS_VARIABLE, receiver.url())
     marts = [BUDGET_CHECK_KEY.asset_key, ANOMALY_CHECK_KEY.asset_key]
 
-    @dg.multi_asset(specs=[dg.AssetSpec(key) for key in marts])
+    @dg.multi_asset(specs=[dg.AssetSpec(key, deps=[gcp_billing_export.key]) for key in marts])
     def spend_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        # As dbt builds them: under the build stamp the publication checks.
         with building(warehouse, context.run.run_id):
             write_marts(warehouse, BUDGETS, ANOMALIES)
         yield from (dg.MaterializeResult(asset_key=key) for key in marts)
 
-    result = dg.materialize(
-        [spend_marts, build_publication_asset(marts), spend_alerts, budget_at_risk_or_over, new_cost_anomalies],
-        resources={"warehouse": warehouse, "alerts": AlertsResource(budget_severity="ERROR", anomaly_severity="ERROR")},
-        raise_on_error=False,
+    # The export's schema gate, passing: this graph has no export (test_quality_pipeline.py tests the gate).
+    @dg.asset_check(asset=gcp_billing_export.key, name=EXPORT_SCHEMA_KEY.name, blocking=True)
+    def export_schema_passes() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=True)
+
+    manifest = DbtManifest.read(Path(warehouse.manifest_path))
+    definitions = dg.Definitions(
+        assets=[gcp_billing_export, spend_marts, build_publication_asset(marts), spend_alerts],
+        asset_checks=[
+            *alert_checks_for(manifest),
+            export_schema_passes,
+            # build_job leaves these out by name: they must exist for its selection to resolve.
+            *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),
+        ],
+        jobs=build_jobs(is_local=True),
+        resources={
+            **resources_for(tmp_path / "warehouse.duckdb"),
+            "warehouse": warehouse,
+            "alerts": AlertsResource(budget_severity="ERROR", anomaly_severity="ERROR"),
+        },
     )
+    job = definitions.resolve_job_def(BUILD_JOB)
+    nodes = {node.name for node in job.graph.nodes}
+    assert {"published_warehouse", "spend_alerts", "fct_budget_status_budget_at_risk_or_over"} <= nodes
+    result = job.execute_in_process(raise_on_error=False)
     evaluations = {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
     for key in (BUDGET_CHECK_KEY, ANOMALY_CHECK_KEY):
         assert not evaluations[key].passed and evaluations[key].severity == dg.AssetCheckSeverity.ERROR
+    assert result.success
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert {dg.AssetKey(["published_warehouse"]), SPEND_ALERTS} <= materialized
     with duckdb.connect(str(warehouse.published), read_only=True) as con:
