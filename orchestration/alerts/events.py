@@ -89,7 +89,8 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
     currency = row["billing_currency"]
     scope = _scope(row["workload_phase"], row["provider_name"])
     status = row["status"]
-    what = "is forecast to go over its budget" if status == "over" else "is at risk of going over its budget"
+    # fct_budget_status: `over` once the month-to-date cost exceeds the budget, `at_risk` when the forecast does.
+    what = "has gone over its budget" if status == "over" else "is forecast to go over its budget"
     forecast, budget = number(row["forecast_cost"]), number(row["budget_amount"])
     over_under = number(row["projected_over_under"])
     body = "\n".join(

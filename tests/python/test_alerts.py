@@ -101,9 +101,10 @@ def test_each_new_event_reaches_the_receiver_once(warehouse, receiver, monkeypat
     by_team = {next(t for t in ("recommendations", "ml-platform") if t in m["title"]): m for m in messages[:2]}
     over, at_risk, anomaly = by_team["recommendations"], by_team["ml-platform"], messages[2]
     assert "Budget over" in over["title"] and "12,345.67 USD" in over["title"]
-    assert "forecast to go over its budget" in over["message"] and "recommendations-lead@example.com" in over["message"]
+    assert "has gone over its budget" in over["message"] and "recommendations-lead@example.com" in over["message"]
     assert "marts.fct_budget_status" in over["message"]
     assert "Budget at risk" in at_risk["title"] and "9,500.00 USD" in at_risk["message"]
+    assert "is forecast to go over its budget" in at_risk["message"]
     assert "Cost anomaly" in anomaly["title"] and "ml-platform" in anomaly["title"]
     assert "4,321.50 USD" in anomaly["message"] and "a-runaway-endpoint" in anomaly["message"]
     assert "91% of the change" in anomaly["message"]
