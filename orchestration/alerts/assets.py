@@ -65,6 +65,10 @@ def spend_alerts(context: dg.AssetExecutionContext, warehouse: Warehouse, alerts
         for target, reason in outcome.failed:
             failures.append(f"{event.key} to {target.label}: {reason}")
             context.log.error(f"alert not delivered, tried again next run: {event.key} to {target.label}: {reason}")
+    context.log.info(
+        f"{len(events)} open event(s); {len(sent)} message(s) sent, {len(failures)} not delivered, "
+        "the rest delivered by earlier runs"
+    )
     for event, target in sent:
         context.log.info(f"sent to {target.label}: {event.title}")
     summary = (

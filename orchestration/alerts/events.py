@@ -89,10 +89,14 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
     currency = row["billing_currency"]
     scope = _scope(row["workload_phase"], row["provider_name"])
     status = row["status"]
-    # fct_budget_status: `over` once the month-to-date cost exceeds the budget, `at_risk` when the forecast does.
-    what = "has gone over its budget" if status == "over" else "is forecast to go over its budget"
     forecast, budget = number(row["forecast_cost"]), number(row["budget_amount"])
-    over_under = number(row["projected_over_under"])
+    to_date, over_under = number(row["month_to_date_cost"]), number(row["projected_over_under"])
+    # fct_budget_status: `over` once the month-to-date cost exceeds the budget, `at_risk` when the
+    # forecast does; the headline is the figure that crossed it.
+    if status == "over":
+        what, headline = "has gone over its budget", f"month to date {money(to_date, currency)}"
+    else:
+        what, headline = "is forecast to go over its budget", f"forecast {money(forecast, currency)}"
     body = "\n".join(
         [
             f"Team {row['team']} ({scope}) {what} for {month:%B %Y}.",
@@ -100,8 +104,7 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
             f"(90% interval {money(number(row['forecast_low']), currency)} to "
             f"{money(number(row['forecast_high']), currency)}); budget {money(budget, currency)}; "
             f"projected {'over' if over_under > 0 else 'under'} by {money(abs(over_under), currency)}.",
-            f"Month to date: {money(number(row['month_to_date_cost']), currency)} "
-            f"(data through {as_date(row['data_through'])}).",
+            f"Month to date: {money(to_date, currency)} (data through {as_date(row['data_through'])}).",
             f"Where to look: {where}, budget_id {row['budget_id']}.",
             f"Budget owner: {row.get('owner_contact') or '(none given)'}.",
         ]
@@ -117,7 +120,7 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
         amount=forecast,
         currency=currency,
         title=f"Budget {status.replace('_', ' ')}: {row['team']} ({scope}), {month:%B %Y}, "
-        f"forecast {money(forecast, currency)} against {money(budget, currency)}",
+        f"{headline} against {money(budget, currency)}",
         body=body,
     )
 

@@ -38,7 +38,8 @@ from orchestration.transform.publication import build_publication_asset, buildin
 BUDGETS = [
     budget_row("search", "on_track", forecast=800.0, budget=1000.0),
     budget_row("ml-platform", "at_risk", forecast=9500.0, budget=10000.0),
-    budget_row("recommendations", "over", forecast=12345.67, budget=10000.0),
+    # `over`: the month to date above the budget; `at_risk`: the forecast (fct_budget_status).
+    budget_row("recommendations", "over", forecast=12345.67, budget=10000.0, month_to_date_cost=10250.0),
     # An older month over budget: not news any more.
     budget_row("search", "over", forecast=2000.0, budget=1000.0, charge_month=date(2026, 11, 1)),
     # A month the data has not reached yet (on track, with no cost so far): not the newest month.
@@ -100,10 +101,11 @@ def test_each_new_event_reaches_the_receiver_once(warehouse, receiver, monkeypat
     assert len(messages) == 3, [m["title"] for m in messages]
     by_team = {next(t for t in ("recommendations", "ml-platform") if t in m["title"]): m for m in messages[:2]}
     over, at_risk, anomaly = by_team["recommendations"], by_team["ml-platform"], messages[2]
-    assert "Budget over" in over["title"] and "12,345.67 USD" in over["title"]
+    assert "Budget over" in over["title"] and "month to date 10,250.00 USD against 10,000.00 USD" in over["title"]
+    assert "12,345.67 USD" in over["message"]
     assert "has gone over its budget" in over["message"] and "recommendations-lead@example.com" in over["message"]
     assert "marts.fct_budget_status" in over["message"]
-    assert "Budget at risk" in at_risk["title"] and "9,500.00 USD" in at_risk["message"]
+    assert "Budget at risk" in at_risk["title"] and "forecast 9,500.00 USD against 10,000.00 USD" in at_risk["title"]
     assert "is forecast to go over its budget" in at_risk["message"]
     assert "Cost anomaly" in anomaly["title"] and "ml-platform" in anomaly["title"]
     assert "4,321.50 USD" in anomaly["message"] and "a-runaway-endpoint" in anomaly["message"]
@@ -134,7 +136,9 @@ def test_each_new_event_reaches_the_receiver_once(warehouse, receiver, monkeypat
     assert result.asset_materializations_for_node("spend_alerts")[0].metadata["sent"].value == 1
 
     # A budget going from at_risk to over is a new event.
-    write_marts(warehouse, [budget_row("ml-platform", "over", forecast=10500.0, budget=10000.0)], [])
+    write_marts(
+        warehouse, [budget_row("ml-platform", "over", forecast=10500.0, budget=10000.0, month_to_date_cost=10100.0)], []
+    )
     _alert(warehouse)
     [message] = receiver.take()
     assert "Budget over" in message["title"] and "ml-platform" in message["title"]
