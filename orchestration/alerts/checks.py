@@ -8,6 +8,7 @@ project builds (`alert_checks_for`).
 """
 
 import math
+from datetime import datetime
 from decimal import Decimal
 
 import dagster as dg
@@ -80,6 +81,8 @@ def _md_rows(rows: pd.DataFrame, columns: list[str]) -> str:
 
 
 def _cell(value) -> str:
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date().isoformat()
     if isinstance(value, float | Decimal) and not isinstance(value, bool):
         return "" if math.isnan(value) else f"{value:,.2f}"
     return "" if value is None or value is pd.NA else str(value)
@@ -124,7 +127,7 @@ def anomaly_check_result(new: pd.DataFrame, severity: dg.AssetCheckSeverity) -> 
     if worst.empty:
         summary = "no new cost anomaly"
     else:
-        teams = ", ".join(sorted(set(worst["team"])))
+        teams = ", ".join(sorted({str(team) for team in worst["team"]}))
         amounts = ", ".join(money(amount, currency) for currency, amount in impact.items())
         summary = f"{len(worst)} new cost anomaly(ies) ({teams}); impact {amounts}"
     return dg.AssetCheckResult(

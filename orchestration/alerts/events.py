@@ -131,12 +131,16 @@ def anomaly_event(row: dict[str, Any], where: str) -> AlertEvent:
     first, last = as_date(row["first_day"]), as_date(row["last_day"])
     on = row["service_name"] + (f", resource {row['resource_id']}" if _present(row.get("resource_id")) else "")
     since = "new" if row["status"] == "new" else f"{row['status']} since {first}"
+    expected = (
+        f"an expected {money(number(row['expected_cost']), currency)}"
+        if _present(row.get("expected_cost"))
+        else "no expected cost (the mart gives none)"
+    )
     body = "\n".join(
         [
             f"Cost anomaly for team {row['team']} ({row['workload_phase']}) on {on} ({since}).",
-            f"Actual {money(number(row['actual_cost']), currency)} against an expected "
-            f"{money(number(row['expected_cost']), currency)} over {int(row['days'])} day(s), {first} to {last}: "
-            f"impact {money(impact, currency)}.",
+            f"Actual {money(number(row['actual_cost']), currency)} against {expected} "
+            f"over {int(row['days'])} day(s), {first} to {last}: impact {money(impact, currency)}.",
             f"Drivers: {row.get('drivers') or '(none found)'}.",
             f"Where to look: {where}, anomaly_id {row['anomaly_id']} (data through {as_date(row['data_through'])}).",
         ]

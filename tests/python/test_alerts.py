@@ -256,6 +256,15 @@ def test_check_figures_from_bigquery_numerics(warehouse):
     assert result.metadata["impact_by_currency"].value == {"USD": 10.5} and "None" not in result.metadata["worst"].value
 
 
+def test_an_anomaly_without_a_baseline_says_so():
+    from orchestration.alerts.events import anomaly_event
+
+    event = anomaly_event(anomaly_row("a-young", "search", 300.0, expected_cost=None, resource_id=None), "marts.x")
+    assert "against no expected cost" in event.body and "against an expected" not in event.body
+    assert "resource" not in event.body.splitlines()[0]
+    assert event.key == "anomaly|a-young" and event.amount == 300.0
+
+
 def test_severities_come_from_the_environment(monkeypatch):
     settings = Settings.from_env({"CHARGEBACK_ALERT_BUDGET_SEVERITY": "error"})
     assert dict(settings.alert_severities) == {"budget": "ERROR", "anomaly": "WARN"}
