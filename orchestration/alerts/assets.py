@@ -2,15 +2,16 @@
 
 Downstream of `published_warehouse`, so it runs only once readers can see the marts the alert
 points at (a build that was not published sends nothing). Each open event (events.py) goes to
-each target (delivery.py) that has not had it yet (ledger.py); the ledger row is written as soon
+each target (delivery.py) that has not had it yet (ledger.py): the URLs in CHARGEBACK_ALERT_URLS,
+and for a budget its owner_contact when that is an Apprise URL. The ledger row is written as soon
 as a target accepted it. A target that fails is named in the `alerts_delivered` check (WARN: the
 build is published and good; the next run tries again) and the event stays unrecorded for it.
-Nothing configured: nothing sent, nothing recorded, no error.
+Nothing configured (no URL in either place): nothing sent, nothing recorded, no error.
 """
 
 import dagster as dg
 
-from orchestration.alerts.delivery import parse_targets, send
+from orchestration.alerts.delivery import owner_targets, parse_targets, send
 from orchestration.alerts.events import open_events
 from orchestration.alerts.ledger import delivered, ledger_relation, record
 from orchestration.alerts.resource import AlertsResource
@@ -26,7 +27,8 @@ DELIVERED_CHECK = "alerts_delivered"
     deps=[PUBLISHED_WAREHOUSE],
     group_name="alerts",
     description="Budgets at risk or over and open cost anomalies, sent once each through Apprise to the "
-    "targets in CHARGEBACK_ALERT_URLS, after the publication; what was sent is kept in alert_deliveries.",
+    "targets in CHARGEBACK_ALERT_URLS (and a budget owner's URL), after the publication; what was sent is "
+    "kept in alert_deliveries.",
     check_specs=[
         dg.AssetCheckSpec(
             DELIVERED_CHECK,
@@ -38,13 +40,14 @@ DELIVERED_CHECK = "alerts_delivered"
 )
 def spend_alerts(context: dg.AssetExecutionContext, warehouse: Warehouse, alerts: AlertsResource):
     events = open_events(warehouse)
-    targets = parse_targets(alerts.urls())
+    targets = parse_targets(alerts.urls(), alerts.urls_variable)
+    owners = {event.key: owner_targets(event) for event in events}
     metadata = {
         "open_events": dg.MetadataValue.int(len(events)),
         "targets": dg.MetadataValue.int(len(targets)),
         "ledger": dg.MetadataValue.text(warehouse.quoted(ledger_relation(warehouse))),
     }
-    if not targets:
+    if not targets and not any(owners.values()):
         context.log.info(f"{len(events)} open event(s); no alert target configured ({alerts.urls_variable}): none sent")
         yield dg.MaterializeResult(metadata={**metadata, "sent": dg.MetadataValue.int(0)})
         yield dg.AssetCheckResult(
@@ -56,7 +59,7 @@ def spend_alerts(context: dg.AssetExecutionContext, warehouse: Warehouse, alerts
     already = delivered(warehouse)
     sent, failures = [], []
     for event in events:
-        due = [target for target in targets if (event.key, target.target_id) not in already]
+        due = [target for target in targets + owners[event.key] if (event.key, target.target_id) not in already]
         if not due:
             continue
         outcome = send(event, due, alerts.timeout_seconds)
@@ -71,9 +74,8 @@ def spend_alerts(context: dg.AssetExecutionContext, warehouse: Warehouse, alerts
     )
     for event, target in sent:
         context.log.info(f"sent to {target.label}: {event.title}")
-    summary = (
-        f"{len(sent)} message(s) sent for {len({event.key for event, _ in sent})} event(s) to {len(targets)} target(s)"
-        + (f"; {len(failures)} not delivered (tried again next run)" if failures else "")
+    summary = f"{len(sent)} message(s) sent for {len({event.key for event, _ in sent})} event(s)" + (
+        f"; {len(failures)} not delivered (tried again next run)" if failures else ""
     )
     yield dg.MaterializeResult(
         metadata={

@@ -20,8 +20,9 @@ from orchestration.alerts.events import AlertEvent
 
 @dataclass(frozen=True)
 class Target:
-    position: int
-    """1-based place in the variable, for messages that must not print the URL."""
+    source: str
+    """Where the URL was configured, for messages that must not print it (tokens): e.g.
+    `CHARGEBACK_ALERT_URLS entry 2`, `owner_contact of budget mlp-all`."""
     url: str = field(repr=False)
 
     @property
@@ -34,7 +35,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        return f"target {self.position} ({self.service}, {self.target_id})"
+        return f"{self.source} ({self.service}, {self.target_id})"
 
 
 @dataclass
@@ -45,9 +46,15 @@ class Outcome:
     """Each target that did not accept it, and why."""
 
 
-def parse_targets(text: str) -> list[Target]:
+def parse_targets(text: str, source: str) -> list[Target]:
     """The Apprise URLs in `text`, split as Apprise splits them (spaces, commas, new lines)."""
-    return [Target(position, url) for position, url in enumerate(parse_urls(text), start=1)]
+    return [Target(f"{source} entry {position}", url) for position, url in enumerate(parse_urls(text), start=1)]
+
+
+def owner_targets(event: AlertEvent) -> list[Target]:
+    """The budget owner's own target, when its owner_contact is an Apprise URL (an email address
+    is named in the message: Apprise needs a mail server's URL to send mail)."""
+    return [Target(f"owner_contact of budget {event.budget_id}", url) for url in parse_urls(event.owner_url or "")]
 
 
 def _notifier(target: Target) -> apprise.Apprise | None:

@@ -38,6 +38,9 @@ class AlertEvent:
     currency: str
     title: str
     body: str
+    budget_id: str | None = None
+    owner_url: str | None = None
+    """The budget's owner_contact when it is an Apprise URL (seeds/budgets.csv): a target of its own."""
 
 
 def mart_relation(warehouse: Warehouse, name: str) -> Relation | None:
@@ -93,6 +96,9 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
     to_date, over_under = number(row["month_to_date_cost"]), number(row["projected_over_under"])
     # fct_budget_status: `over` once the month-to-date cost exceeds the budget, `at_risk` when the
     # forecast does; the headline is the figure that crossed it.
+    contact = row.get("owner_contact")
+    # An Apprise URL may hold a token: it is where the message goes, not what it says.
+    owner = "(none given)" if not _present(contact) else ("notified directly" if "://" in contact else contact)
     if status == "over":
         what, headline = "has gone over its budget", f"month to date {money(to_date, currency)}"
     else:
@@ -106,7 +112,7 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
             f"projected {'over' if over_under > 0 else 'under'} by {money(abs(over_under), currency)}.",
             f"Month to date: {money(to_date, currency)} (data through {as_date(row['data_through'])}).",
             f"Where to look: {where}, budget_id {row['budget_id']}.",
-            f"Budget owner: {row.get('owner_contact') or '(none given)'}.",
+            f"Budget owner: {owner}.",
         ]
     )
     key = "|".join(
@@ -122,6 +128,8 @@ def budget_event(row: dict[str, Any], where: str) -> AlertEvent:
         title=f"Budget {status.replace('_', ' ')}: {row['team']} ({scope}), {month:%B %Y}, "
         f"{headline} against {money(budget, currency)}",
         body=body,
+        budget_id=row["budget_id"],
+        owner_url=contact if _present(contact) and "://" in contact else None,
     )
 
 

@@ -194,8 +194,31 @@ def test_a_url_apprise_does_not_know_is_reported_without_its_secret(warehouse, r
     result = _alert(warehouse)
     assert len(receiver.take()) == 3
     check = _delivered_check(result)
-    assert not check.passed and "target 2 (nosuchservice" in check.description + str(check.metadata)
+    assert not check.passed and f"{ALERT_URLS_VARIABLE} entry 2 (nosuchservice" in check.description + str(
+        check.metadata
+    )
     assert "secret-token" not in str(check.metadata) + check.description
+
+
+def test_a_budget_owner_with_an_apprise_url_gets_that_budget_alone(warehouse, receiver, monkeypatch):
+    owner = Receiver()
+    try:
+        contact = owner.url("ml-platform-owner")
+        budgets = [*BUDGETS[:1], budget_row("ml-platform", "at_risk", 9500.0, 10000.0, owner_contact=contact)]
+        write_marts(warehouse, budgets, ANOMALIES)
+        # The owner's URL is a target even when no shared one is configured.
+        monkeypatch.delenv(ALERT_URLS_VARIABLE, raising=False)
+        _alert(warehouse)
+        [message] = owner.take()
+        assert "ml-platform" in message["title"] and "Budget owner: notified directly." in message["message"]
+        assert contact not in message["message"], "an owner's URL may hold a token: never printed"
+
+        monkeypatch.setenv(ALERT_URLS_VARIABLE, receiver.url())
+        _alert(warehouse)
+        assert owner.take() == [], "the owner had it already"
+        assert len(receiver.take()) == 2, "the shared target gets the budget and the anomaly"
+    finally:
+        owner.close()
 
 
 # ------------------------------------------------------------------------------- the checks
