@@ -57,15 +57,20 @@ def spend_alerts(context: dg.AssetExecutionContext, warehouse: Warehouse, alerts
         )
         return
     already = delivered(warehouse)
-    sent, failures = [], []
+    sent, failures, down = [], [], set()
     for event in events:
         due = [target for target in targets + owners[event.key] if (event.key, target.target_id) not in already]
         if not due:
             continue
-        outcome = send(event, due, alerts.timeout_seconds)
+        # A target that failed once in this run is not tried again until the next one: a dead
+        # webhook costs one timeout per run, not one per event.
+        for target in [target for target in due if target.target_id in down]:
+            failures.append(f"{event.key} to {target.label}: not tried, it failed earlier in this run")
+        outcome = send(event, [target for target in due if target.target_id not in down], alerts.timeout_seconds)
         record(warehouse, event, [(t.target_id, t.service) for t in outcome.accepted], context.run.run_id)
         sent += [(event, target) for target in outcome.accepted]
         for target, reason in outcome.failed:
+            down.add(target.target_id)
             failures.append(f"{event.key} to {target.label}: {reason}")
             context.log.error(f"alert not delivered, tried again next run: {event.key} to {target.label}: {reason}")
     context.log.info(

@@ -137,11 +137,13 @@ class Receiver:
     def __init__(self, status: int = 200):
         self.status = status
         self.messages: list[dict] = []
+        self.requests = 0
         received = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                received.requests += 1
                 if received.status == 200:
                     received.messages.append(json.loads(body))
                 self.send_response(received.status)

@@ -165,6 +165,7 @@ def test_a_failed_delivery_is_reported_recorded_nowhere_and_sent_next_run(wareho
     check = _delivered_check(result)
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     assert "3 not delivered" in check.description
+    assert receiver.requests == 1, "a target that failed is not tried again in the same run"
     assert _ledger(warehouse) == []
 
     receiver.status = 200
