@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -207,9 +207,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         fmt=args.format,
         progress=progress,
         untagged_share=args.untagged_share,
+        incidents=args.incidents,
     )
     print()
     print(f"[chargeback] wrote {summary.rows:,} export rows in {len(summary.extracts)} extracts to {args.out}")
+    from orchestration.generate.business_metrics import write_business_metrics
+
+    first_day, last_day = date.fromisoformat(summary.usage_start), date.fromisoformat(summary.usage_end)
+    metrics = write_business_metrics(Path(args.out), args.rows, args.seed, first_day, last_day + timedelta(days=1))
+    print(f"[chargeback] wrote the matching business metrics to {metrics}")
     return 0
 
 
@@ -218,6 +224,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     paths = [str(Path(p).resolve()) for p in args.paths]
     return 0 if run_job("ingest_gcp_job", ingestion_run_config(paths)) else 1
+
+
+def cmd_ingest_business_metrics(args: argparse.Namespace) -> int:
+    from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
+
+    paths = [str(Path(p).resolve()) for p in args.paths]
+    return 0 if run_job("ingest_business_metrics_job", business_metrics_run_config(paths)) else 1
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -271,12 +284,15 @@ def _local_warehouse():
 
 def print_report(ground_truth: Path | None) -> None:
     from orchestration.reporting import render_report
+    from orchestration.unit_cost_report import render_unit_costs
     from orchestration.watching import render_spend_watch
 
     with _local_warehouse().published_connection() as con:
         print(render_report(con, ground_truth))
         print()
         print(render_spend_watch(con))
+        print()
+        print(render_unit_costs(con))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -332,8 +348,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(out)
     # the live clock: data through yesterday, the newest days still filling in
     args.out, args.format, args.start = str(out), "json", None
+    args.incidents = True  # the demo shows anomalies found against injected incidents
     cmd_generate(args)
     if not run_job("ingest_gcp_job", ingestion_run_config([str(out)])):
+        return 1
+    from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
+
+    if not run_job("ingest_business_metrics_job", business_metrics_run_config([str(out / "business_metrics")])):
         return 1
     if not run_job("build_job"):
         return 1
@@ -401,6 +422,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     gcp.add_argument("--months", type=int, default=3, help="whole months of usage (before --as-of's month)")
     _add_untagged_share(gcp)
+    gcp.add_argument(
+        "--incidents",
+        action="store_true",
+        help="inject cost incidents (idle H100 VM, endpoint scale-out, token spike, runaway BigQuery scan) "
+        "with their ground truth in OUT/ground_truth/incidents.json (default: none)",
+    )
     gcp.set_defaults(func=cmd_generate)
 
     ingest = commands.add_parser("ingest", help="load export files into the warehouse")
@@ -410,6 +437,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest_gcp.add_argument("paths", nargs="+")
     ingest_gcp.set_defaults(func=cmd_ingest)
+    ingest_metrics = ingest_sources.add_parser(
+        "business-metrics", help="unit-metric CSV files (date, team, metric, value) or folders of them"
+    )
+    ingest_metrics.add_argument("paths", nargs="*", help="default: $CHARGEBACK_BUSINESS_METRICS_DIR")
+    ingest_metrics.set_defaults(func=cmd_ingest_business_metrics)
 
     build = commands.add_parser("build", help="dbt build: models, tests and the money checks")
     build.set_defaults(func=cmd_build)

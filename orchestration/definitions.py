@@ -13,6 +13,7 @@ from orchestration.alerts.checks import alert_checks_for
 from orchestration.freshness.asset_checks import build_export_freshness_checks
 from orchestration.freshness.thresholds import thresholds_from_source
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT, gcp_billing_export
+from orchestration.ingestion.business_metrics_asset import business_metrics
 from orchestration.ingestion.sensors import gcp_landing_folder_sensor
 from orchestration.jobs import build_jobs, build_schedules
 from orchestration.quality.gx_checks import quality_checks
@@ -34,7 +35,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     publication = build_publication_asset(dbt_assets.keys, "duckdb" if settings.is_local else "bigquery")
     return dg.Definitions(
         # Alerts after the publication: never about data readers cannot see yet.
-        assets=[export, dbt_assets, publication, spend_alerts],
+        assets=[export, business_metrics, dbt_assets, publication, spend_alerts],
         asset_checks=[
             *quality_checks,
             *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),

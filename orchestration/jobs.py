@@ -7,7 +7,9 @@ take one code path.
   before the marts), then the data-quality checks on the marts, then `published_warehouse`, which
   shows readers the build once all of that passed (transform/publication.py), then `spend_alerts`,
   which tells people of new budget and anomaly events (alerts/assets.py).
-- `daily_chargeback_job`: both, every morning (`daily_chargeback_schedule`).
+- `ingest_business_metrics_job`: load the business's unit-metric CSV files (requests served, ...)
+  from the metrics folder (ingestion/business_metrics_asset.py), on either warehouse.
+- `daily_chargeback_job`: all of these, every morning (`daily_chargeback_schedule`).
 - `gcp_export_freshness_job`: is the export still arriving? Hourly (`gcp_export_freshness_schedule`).
 """
 
@@ -17,6 +19,7 @@ import dagster as dg
 
 from orchestration.freshness.asset_checks import FRESHNESS_CHECK_KEYS
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT
+from orchestration.ingestion.business_metrics_asset import BUSINESS_METRIC_DELIVERIES, BUSINESS_METRIC_VALUES
 from orchestration.processes import fail_dead_runs
 from orchestration.quality.gx_checks import EXPORT_SCHEMA_KEY
 
@@ -24,9 +27,10 @@ INGEST_JOB = "ingest_gcp_job"
 BUILD_JOB = "build_job"
 DAILY_JOB = "daily_chargeback_job"
 FRESHNESS_JOB = "gcp_export_freshness_job"
+BUSINESS_METRICS_JOB = "ingest_business_metrics_job"
 # Jobs that write the local working copy; a freshness run started while one runs would wait for
 # its lock (orchestration/locks.py), so the schedule skips that tick (the next hour checks again).
-WAREHOUSE_WRITING_JOBS = (INGEST_JOB, BUILD_JOB, DAILY_JOB)
+WAREHOUSE_WRITING_JOBS = (INGEST_JOB, BUILD_JOB, DAILY_JOB, BUSINESS_METRICS_JOB)
 
 # The export's freshness checks run in their own job (hourly): not after every ingestion, and
 # never beside dbt in one run (the local working copy has one writer at a time).
@@ -35,9 +39,11 @@ _freshness = dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS)
 # build, not in the one that loads (the loader judges each file itself and names the line).
 _export_schema_check = dg.AssetSelection.checks(EXPORT_SCHEMA_KEY)
 _ingestion = dg.AssetSelection.assets(GCP_BILLING_EXPORT) - _freshness
+# The business's metric files load in their own job (and the daily one), not in every build.
+_business_metrics = dg.AssetSelection.assets(BUSINESS_METRIC_VALUES, BUSINESS_METRIC_DELIVERIES)
 # On BigQuery the export is an external asset (read in place), which no job materializes.
 _everything = dg.AssetSelection.all().materializable() - _freshness
-_dbt = _everything - _ingestion
+_dbt = _everything - _ingestion - _business_metrics
 
 
 def build_jobs(is_local: bool) -> list[dg.UnresolvedAssetJobDefinition]:
@@ -58,14 +64,20 @@ def build_jobs(is_local: bool) -> list[dg.UnresolvedAssetJobDefinition]:
         # while the other check holds it open (the multiprocess default runs both at once).
         executor_def=dg.in_process_executor,
     )
+    business_metrics = dg.define_asset_job(
+        BUSINESS_METRICS_JOB,
+        selection=_business_metrics,
+        description="Load the business's unit-metric CSV files (requests served, active users, ...) from the "
+        "metrics folder; re-delivered files replace what they delivered before.",
+    )
     if not is_local:
-        return [build, daily, freshness]
+        return [build, daily, freshness, business_metrics]
     ingest = dg.define_asset_job(
         INGEST_JOB,
         selection=_ingestion - _export_schema_check,
         description="Load GCP export files into the raw table (local warehouse only).",
     )
-    return [ingest, build, daily, freshness]
+    return [ingest, build, daily, freshness, business_metrics]
 
 
 daily_schedule = dg.ScheduleDefinition(

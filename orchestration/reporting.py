@@ -176,4 +176,17 @@ def render_report(con: duckdb.DuckDBPyConnection, ground_truth_dir: Path | None 
         )
         if accuracy.unmatched_line_items:
             lines.append(f"  WARNING: {accuracy.unmatched_line_items} line items have no ground-truth row")
+    if _has_table(con, "marts", "fct_cost_anomalies"):
+        from orchestration.spend.anomaly_scoring import render_anomalies
+
+        lines.append("")
+        lines.append(render_anomalies(con, ground_truth_dir))
     return "\n".join(lines)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )

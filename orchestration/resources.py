@@ -424,6 +424,12 @@ class LandingFolder(dg.ConfigurableResource):
     path: str
 
 
+class BusinessMetricsFolder(dg.ConfigurableResource):
+    """The folder the business drops unit-metric CSV files in (CHARGEBACK_BUSINESS_METRICS_DIR)."""
+
+    path: str
+
+
 def warehouse_resource(settings: Settings, project: DbtProject) -> Warehouse:
     manifest = str(project.manifest_path)
     if settings.is_local:
@@ -455,5 +461,6 @@ def build_resources(settings: Settings, project: DbtProject) -> dict[str, dg.Con
         "warehouse": warehouse_resource(settings, project),
         "great_expectations": GreatExpectationsResource(gx_dir=str(gx_dir(settings))),
         "landing_folder": LandingFolder(path=str(settings.landing_dir)),
+        "business_metrics_folder": BusinessMetricsFolder(path=str(settings.business_metrics_dir)),
         "alerts": alerts_resource(settings),
     }

@@ -38,11 +38,13 @@ TARGETS = ("duckdb", "bigquery")
 # Every variable the project reads starts with this: profiles.yml, the dbt source, and this module.
 ENV_PREFIX = "CHARGEBACK_"
 DEFAULT_LANDING_DIR = "data/landing/gcp"
+DEFAULT_BUSINESS_METRICS_DIR = "data/business_metrics"
 # Variables only the Python code reads (dbt never does): they do not make the manifest stale.
 PYTHON_ONLY = (
     f"{ENV_PREFIX}LANDING_DIR",
     f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS",
     f"{ENV_PREFIX}INGEST_",
+    f"{ENV_PREFIX}BUSINESS_METRICS_DIR",
     f"{ENV_PREFIX}ALERT_",
 )
 # The working copy of the published DuckDB file <path> is <path>.work/<file name> (profiles.yml).
@@ -69,6 +71,8 @@ class Settings:
     target: str
     """The dbt target, `duckdb` (embedded, local) or `bigquery` (production)."""
     landing_dir: Path
+    business_metrics_dir: Path = Path(DEFAULT_BUSINESS_METRICS_DIR)
+    """Where the business drops its unit-metric CSV files (CHARGEBACK_BUSINESS_METRICS_DIR)."""
     duckdb_path: Path | None = None
     """The published DuckDB warehouse (CHARGEBACK_DUCKDB_PATH): what readers open."""
     duckdb_working_path: Path | None = None
@@ -98,6 +102,9 @@ class Settings:
         common = {
             "target": target,
             "landing_dir": _project_path(env.get(f"{ENV_PREFIX}LANDING_DIR") or DEFAULT_LANDING_DIR),
+            "business_metrics_dir": _project_path(
+                env.get(f"{ENV_PREFIX}BUSINESS_METRICS_DIR") or DEFAULT_BUSINESS_METRICS_DIR
+            ),
             "warehouse_wait_seconds": _seconds(
                 env, f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS", DEFAULT_WAREHOUSE_WAIT_SECONDS
             ),

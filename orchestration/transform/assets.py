@@ -9,7 +9,8 @@ One `dbt build`, checked before and during:
   not the attribution, the allocation nor any mart - so the published marts stay as they were,
   fct_cost_line_items too (a view whose SQL, staging included, only that build replaces).
   dagster-dbt shows every error-severity test as a blocking asset check.
-- after: locally, `published_warehouse` (publication.py) publishes what this step built once every
+- after: the headline figures of the watching-spend marts as their metadata (headlines.py);
+  locally, `published_warehouse` (publication.py) publishes what this step built once every
   check has passed; until then readers see the previous build.
 """
 
@@ -18,6 +19,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.resources import Warehouse
 from orchestration.transform.configuration_gate import check_configuration_before_dbt
+from orchestration.transform.headlines import headline_observations
 from orchestration.transform.publication import building
 from orchestration.transform.translator import ChargebackDbtTranslator
 
@@ -39,5 +41,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         check_configuration_before_dbt(context, project.project_dir / "seeds")
         with building(warehouse, context.run.run_id):
             yield from dbt.cli(["build"], context=context).stream()
+            # dbt has ended: the marts' headline figures, from what it just built
+            yield from headline_observations(warehouse, set(context.selected_asset_keys))
 
     return chargeback_dbt

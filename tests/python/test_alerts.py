@@ -28,6 +28,7 @@ from orchestration.alerts.resource import AlertsResource
 from orchestration.freshness.asset_checks import build_export_freshness_checks
 from orchestration.freshness.thresholds import thresholds_from_source
 from orchestration.ingestion.assets import gcp_billing_export
+from orchestration.ingestion.business_metrics_asset import business_metrics
 from orchestration.jobs import BUILD_JOB, build_jobs
 from orchestration.quality.gx_checks import EXPORT_SCHEMA_KEY
 from orchestration.resources import DuckDBWarehouse, Warehouse
@@ -334,7 +335,8 @@ def test_checks_at_error_do_not_stop_the_publication_and_alerts_follow_it(
 
     manifest = DbtManifest.read(Path(warehouse.manifest_path))
     definitions = dg.Definitions(
-        assets=[gcp_billing_export, spend_marts, build_publication_asset(marts), spend_alerts],
+        # The business metrics too: build_job leaves them out by name.
+        assets=[gcp_billing_export, business_metrics, spend_marts, build_publication_asset(marts), spend_alerts],
         asset_checks=[
             *alert_checks_for(manifest),
             export_schema_passes,

@@ -103,7 +103,10 @@ def test_singular_tests_keep_their_dagster_ref_through_a_partial_parse(tmp_path:
             if node["resource_type"] == "test" and node["name"].startswith("assert_")
         }
 
-    expected = {"assert_cost_group_splits_add_up": "int_cost_groups_allocated"}
+    expected = {
+        "assert_cost_group_splits_add_up": "int_cost_groups_allocated",
+        "assert_cost_anomalies_are_consistent": "fct_cost_anomalies",
+    }
     assert parse_refs("--no-partial-parse") == expected
     sources = project / "models/staging/gcp_billing_export/_gcp_billing_export__sources.yml"
     text = sources.read_text()

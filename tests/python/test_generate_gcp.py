@@ -319,3 +319,98 @@ def test_parquet_writes_same_rows(tmp_path):
         assert line_item_id(jr) == line_item_id(pr)
         if "price" in jr:
             assert Decimal(jr["price"]["effective_price"]) == pr["price"]["effective_price"]
+
+
+# ------------------------------------------------------------------------------ incidents
+INCIDENT_START, INCIDENT_MONTHS = date(2026, 7, 1), 3
+
+
+@pytest.fixture(scope="module")
+def with_incidents(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gcp_incidents")
+    summary = generate_gcp_export(out, ROWS, seed=7, shard_rows=400, incidents=True)
+    return out, summary
+
+
+def _ground_truth_rows(out: Path) -> dict[str, tuple]:
+    table = [r for f in sorted((out / "ground_truth").glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    return {r["line_item_id"]: r for r in table}
+
+
+def test_incidents_off_by_default_and_the_export_before_them_unchanged(gen, with_incidents):
+    """Off by default (no truth file, no extra rows); on, the extracts exported before the first
+    incident's day are byte for byte those of the export without incidents: the incidents add
+    rows, they do not move the others before them."""
+    out, summary = gen
+    inc_out, inc_summary = with_incidents
+    assert summary.incidents == 0 and not (out / "ground_truth" / "incidents.json").exists()
+    truth = json.loads((inc_out / "ground_truth" / "incidents.json").read_text())
+    first_incident_day = min(i["first_day"] for i in truth)
+    before = [rel for rel in summary.extracts if rel.split("export_date=")[1][:10] < first_incident_day]
+    assert len(before) > 20
+    assert [rel for rel in inc_summary.extracts if rel in set(before)] == before
+    for rel in before:
+        files = sorted(f.name for f in (out / rel).iterdir())
+        assert files == sorted(f.name for f in (inc_out / rel).iterdir()), rel
+        for name in files:
+            assert (inc_out / rel / name).read_bytes() == (out / rel / name).read_bytes(), (rel, name)
+
+
+def test_incidents_truth_is_written_inside_the_window(with_incidents):
+    out, summary = with_incidents
+    truth = json.loads((out / "ground_truth" / "incidents.json").read_text())
+    assert summary.incidents == len(truth) == 4
+    assert {i["kind"] for i in truth} == {
+        "idle_training_vm",
+        "endpoint_scale_out",
+        "token_retry_loop",
+        "runaway_bigquery_scan",
+    }
+    start, end = INCIDENT_START, date(2026, 10, 1)
+    for incident in truth:
+        first, last = date.fromisoformat(incident["first_day"]), date.fromisoformat(incident["last_day"])
+        assert start <= first <= last <= end, incident
+        assert (first - start).days >= 28, "four weeks of history before each incident"
+        assert incident["team"] in TEAMS and incident["total_extra_cost"] > 0
+        by_day = incident["extra_cost_by_day"]
+        assert min(by_day) == incident["first_day"] and max(by_day) == incident["last_day"]
+        assert sum(by_day.values()) == pytest.approx(incident["total_extra_cost"], abs=1e-4)
+    ongoing = next(i for i in truth if i["kind"] == "endpoint_scale_out")
+    assert ongoing["last_day"] >= "2026-09-30", "the scale-out is still going on at the end"
+    # the same seed places them the same way
+    assert json.loads((out / "ground_truth" / "incidents.json").read_text()) == truth
+
+
+def test_incident_rows_are_export_rows_with_truth_that_adds_up(with_incidents, gen):
+    """The extra rows are ordinary rows of the incident's resource and SKUs: unique line_item_ids,
+    a ground truth row each, and the rows' cost over the incident days grows by the truth's amount."""
+    out, summary = with_incidents
+    base_out, base_summary = gen
+    truth = json.loads((out / "ground_truth" / "incidents.json").read_text())
+    rows = [r for rel in _complete(summary) for r in _read_json_extract(out / rel)]
+    ids = [line_item_id(r) for r in rows]
+    assert len(ids) == len(set(ids)) == summary.rows
+    assert set(ids) == set(_ground_truth_rows(out))
+    assert summary.rows > base_summary.rows  # the incidents' rows come on top
+    truth_by_id = _ground_truth_rows(out)
+    for incident in truth:
+        days = set(incident["extra_cost_by_day"])
+
+        def cost_of(r, incident=incident, days=days):
+            resource = (r.get("resource") or {}).get("global_name")
+            return (
+                (r.get("project") or {}).get("id") == incident["project"]
+                and resource == incident["resource_id"]
+                and r["sku"]["description"] in incident["skus"]
+                and r["usage_start_time"][:10] in days
+                and r["cost_type"] == "regular"
+            )
+
+        matching = [r for r in rows if cost_of(r)]
+        assert matching, incident["kind"]
+        for r in matching:
+            t = truth_by_id[line_item_id(r)]
+            assert (t["true_team"], t["true_phase"]) == (incident["team"], incident["workload_phase"])
+        with_extra = sum(r["cost"] + sum(c["amount"] for c in r.get("credits", [])) for r in matching)
+        # the incident's rows are among these (with the line's usual rows of those days)
+        assert with_extra >= incident["total_extra_cost"] - 0.01

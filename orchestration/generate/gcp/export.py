@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestration.generate.gcp.company import Company
+from orchestration.generate.gcp.incidents import IncidentPlan
 from orchestration.generate.gcp.labels import strip_team_attribution
 from orchestration.generate.gcp.organisation import ACCOUNTS, HOUR_PROFILES
 from orchestration.generate.gcp.overhead_rows import write_daily_overhead
@@ -53,6 +54,7 @@ class GenerateSummary:
     seed: int
     untagged_share: float = 0.0  # share of usage cost whose team labels were stripped (--untagged-share)
     as_of: str = ""  # the live clock: the export as it stood at UTC midnight of this day ("" = complete)
+    incidents: int = 0  # cost incidents injected (--incidents; truth in ground_truth/incidents.json)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -80,6 +82,7 @@ def generate_gcp_export(
     progress: Callable[[int], None] | None = None,
     untagged_share: float = 0.0,
     as_of: date | None = None,
+    incidents: bool = False,
 ) -> GenerateSummary:
     """Write a realistic detailed-usage-cost export of about `rows` rows (see the package doc):
     usage of the `months` whole months from `start` (default 2026-07-01), all of it exported.
@@ -117,6 +120,7 @@ def generate_gcp_export(
     if parquet:
         for t in templates:
             t.parquet_static = to_parquet_static(t.static)
+    incident_plan = IncidentPlan(company, seed, start, end, rows) if incidents else None
 
     utc_days, day_weights = utc_day_weights(win_lo, win_hi)
     total_weight = sum(day_weights)
@@ -144,6 +148,7 @@ def generate_gcp_export(
             cum_weight += day_weights[day_i]
             n_usage = max(0, int(round(float(rows) * cum_weight / total_weight)) - produced)
             day_start_h = utc_midnight_us(d) // HOUR_US
+            taken_batches: dict = {}
             project_cost, day_templates = write_usage_rows(
                 rng,
                 n_usage,
@@ -157,7 +162,13 @@ def generate_gcp_export(
                 timeline,
                 output,
                 parquet,
+                taken_batches=taken_batches,
             )
+            if incident_plan is not None:
+                lo_h, hi_h = max(first_hour, day_start_h), min(end_hour, day_start_h + 24)
+                incident_plan.write_day(
+                    d, rng, day_start_h, lo_h, hi_h, timeline, output, parquet, taken_batches, project_cost
+                )
             # overhead of the Pacific day with the same date (tax on this UTC day's usage)
             if start <= d < end:
                 next_day = d + timedelta(days=1)
@@ -174,13 +185,16 @@ def generate_gcp_export(
                     # an open month (the live clock) has no month-end rows yet
                     is_month_end=next_day.day == 1 or (next_day == end and as_of is None),
                 )
-            produced = output.rows
+            # the incidents' rows come on top of the requested rows
+            produced = output.rows - (incident_plan.rows_written if incident_plan is not None else 0)
             # the rows of later days are all exported after this UTC day
             output.close_through(day_start_h // 24)
             if progress is not None:
                 progress(produced)
         output.close_through(10**9)
         output.ground_truth.flush()
+        if incident_plan is not None:
+            incident_plan.write_truth(out_dir / "ground_truth")
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -204,6 +218,7 @@ def generate_gcp_export(
         seed=seed,
         untagged_share=round(untagged, 4),
         as_of=as_of.isoformat() if as_of is not None else "",
+        incidents=len(incident_plan.incidents) if incident_plan is not None else 0,
     )
     (out_dir / "manifest.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary

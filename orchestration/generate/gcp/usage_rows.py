@@ -40,8 +40,14 @@ def write_usage_rows(
     timeline: Timeline,
     output: ExportOutput,
     parquet: bool,
+    picks: list[int] | None = None,
+    taken_batches: dict[int, Any] | None = None,
 ) -> tuple[dict[str, float], list[int]]:
     """Write the hourly usage rows of one UTC day (usage hours lo_h <= h < hi_h).
+
+    `picks` (template indexes) replaces the weighted draw of `n_rows` templates: the extra rows
+    of an incident (incidents.py). `taken_batches` carries the export batches already taken by
+    the day's earlier calls, so that the rows of all of them keep unique line_item_ids.
 
     Returns the cost per project (for the tax rows) and up to 2000 indexes of templates used
     today (candidates for adjustments). This is the hot loop: names are bound to locals and
@@ -73,11 +79,13 @@ def write_usage_rows(
 
     # (group, hour of day) -> export batch(es) taken: rows of one line-item group and usage hour must
     # be in different batches so that their line_item_id differs
-    taken_batches: dict[int, Any] = {}
+    if taken_batches is None:
+        taken_batches = {}
     project_cost: dict[str, float] = {}
     day_templates: list[int] = []
     emitted = 0
-    picks = rng.choices(template_indexes, cum_weights=template_cum_weights, k=n_rows) if n_rows > 0 else []
+    if picks is None:
+        picks = rng.choices(template_indexes, cum_weights=template_cum_weights, k=n_rows) if n_rows > 0 else []
     for ti in picks:
         t = templates[ti]
         # ---- usage hour and export batch

@@ -1,0 +1,1 @@
+"""Watching spend: forecasts, budgets, anomalies (issue 11)."""
