@@ -285,8 +285,8 @@ def _local_warehouse():
 
 def print_report(ground_truth: Path | None) -> None:
     from orchestration.reporting import render_report
-    from orchestration.unit_cost_report import render_unit_costs
-    from orchestration.watching import render_spend_watch
+    from orchestration.spend.budget_report import render_spend_watch
+    from orchestration.spend.unit_cost_report import render_unit_costs
 
     with _local_warehouse().published_connection() as con:
         print(render_report(con, ground_truth))

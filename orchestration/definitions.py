@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.alerts.assets import spend_alerts
+from orchestration.alerts.checks import alert_checks_for
 from orchestration.freshness.asset_checks import build_export_freshness_checks
 from orchestration.freshness.thresholds import thresholds_from_source
 from orchestration.ingestion.assets import GCP_BILLING_EXPORT, gcp_billing_export
@@ -32,10 +34,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     # A build is published once every check passed (write, audit, publish).
     publication = build_publication_asset(dbt_assets.keys, "duckdb" if settings.is_local else "bigquery")
     return dg.Definitions(
-        assets=[export, business_metrics, dbt_assets, publication],
+        # Alerts after the publication: never about data readers cannot see yet.
+        assets=[export, business_metrics, dbt_assets, publication, spend_alerts],
         asset_checks=[
             *quality_checks,
             *build_export_freshness_checks(thresholds_from_source(manifest.export_source())),
+            *alert_checks_for(manifest),
         ],
         jobs=build_jobs(settings.is_local),
         schedules=build_schedules(settings.is_local),

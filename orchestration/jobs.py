@@ -5,7 +5,8 @@ take one code path.
   sensor (ingestion/sensors.py) starts it for each new extract.
 - `build_job`: the export's schema gate, then `dbt build` (seeds, models, tests, the money gate
   before the marts), then the data-quality checks on the marts, then `published_warehouse`, which
-  shows readers the build once all of that passed (transform/publication.py).
+  shows readers the build once all of that passed (transform/publication.py), then `spend_alerts`,
+  which tells people of new budget and anomaly events (alerts/assets.py).
 - `ingest_business_metrics_job`: load the business's unit-metric CSV files (requests served, ...)
   from the metrics folder (ingestion/business_metrics_asset.py), on either warehouse.
 - `daily_chargeback_job`: all of these, every morning (`daily_chargeback_schedule`).

@@ -29,6 +29,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 from dagster_gcp import BigQueryResource
 
+from orchestration.alerts.resource import alerts_resource
 from orchestration.locks import hold
 from orchestration.processes import dbt_executable
 from orchestration.quality.resource import GreatExpectationsResource
@@ -461,4 +462,5 @@ def build_resources(settings: Settings, project: DbtProject) -> dict[str, dg.Con
         "great_expectations": GreatExpectationsResource(gx_dir=str(gx_dir(settings))),
         "landing_folder": LandingFolder(path=str(settings.landing_dir)),
         "business_metrics_folder": BusinessMetricsFolder(path=str(settings.business_metrics_dir)),
+        "alerts": alerts_resource(settings),
     }

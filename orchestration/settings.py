@@ -45,11 +45,21 @@ PYTHON_ONLY = (
     f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS",
     f"{ENV_PREFIX}INGEST_",
     f"{ENV_PREFIX}BUSINESS_METRICS_DIR",
+    f"{ENV_PREFIX}ALERT_",
 )
 # The working copy of the published DuckDB file <path> is <path>.work/<file name> (profiles.yml).
 WORKING_COPY_SUFFIX = ".work"
 # A daily build of 10M rows holds the working copy for minutes; an ingestion waits that long.
 DEFAULT_WAREHOUSE_WAIT_SECONDS = 1800.0
+# The spend alerts (orchestration/alerts/): each check's severity, and the variable holding the
+# notification targets, which the alerts resource reads when it sends (webhook URLs carry tokens:
+# never in the Dagster config the UI shows).
+ALERT_URLS_VARIABLE = f"{ENV_PREFIX}ALERT_URLS"
+ALERT_SEVERITY_VARIABLES = {
+    "budget": f"{ENV_PREFIX}ALERT_BUDGET_SEVERITY",
+    "anomaly": f"{ENV_PREFIX}ALERT_ANOMALY_SEVERITY",
+}
+ALERT_SEVERITIES = ("WARN", "ERROR")
 
 
 class SettingsError(ValueError):
@@ -75,6 +85,8 @@ class Settings:
     bigquery_location: str | None = None
     warehouse_wait_seconds: float = DEFAULT_WAREHOUSE_WAIT_SECONDS
     """How long a run waits for the working copy another run holds (CHARGEBACK_WAREHOUSE_WAIT_SECONDS)."""
+    alert_severities: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(ALERT_SEVERITY_VARIABLES, "WARN"))
+    """Severity of each spend-alert check, `budget` and `anomaly`: WARN (default) or ERROR."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """The CHARGEBACK_* variables dbt reads too (all but PYTHON_ONLY), as read: the manifest depends on them."""
 
@@ -96,6 +108,7 @@ class Settings:
             "warehouse_wait_seconds": _seconds(
                 env, f"{ENV_PREFIX}WAREHOUSE_WAIT_SECONDS", DEFAULT_WAREHOUSE_WAIT_SECONDS
             ),
+            "alert_severities": {kind: _severity(env, name) for kind, name in ALERT_SEVERITY_VARIABLES.items()},
             "environment": {
                 name: value
                 for name, value in sorted(env.items())
@@ -172,6 +185,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not value >= 0:
         raise SettingsError(f"{name} must be a number of seconds (0 or more), got {text!r}")
     return value
+
+
+def _severity(env: Mapping[str, str], name: str) -> str:
+    text = (env.get(name) or "WARN").strip().upper()
+    if text not in ALERT_SEVERITIES:
+        raise SettingsError(f"{name} must be one of {', '.join(ALERT_SEVERITIES)}, got {env.get(name)!r}")
+    return text
 
 
 def _project_path(value: str) -> Path:

@@ -19,7 +19,7 @@ from orchestration.generate.gcp.timeline import usage_window_end
 from orchestration.ingestion.assets import ingestion_run_config
 from orchestration.ingestion.business_metrics_asset import business_metrics_run_config
 from orchestration.settings import Settings
-from orchestration.unit_cost_report import render_unit_costs
+from orchestration.spend.unit_cost_report import render_unit_costs
 
 # The same export as test_pipeline_end_to_end's (loading it again there changes nothing).
 ROWS, SEED, START, MONTHS = 4000, 11, date(2026, 7, 1), 3

@@ -15,10 +15,10 @@ from dagster_dbt import DbtCliResource
 from orchestration.generate.gcp import generate_gcp_export
 from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
 from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.spend.budget_report import render_spend_watch
 from orchestration.transform.assets import build_dbt_assets
 from orchestration.transform.project import chargeback_dbt_project, prepare
 from orchestration.transform.publication import build_publication_asset
-from orchestration.watching import render_spend_watch
 
 AS_OF = date(2026, 9, 17)  # data through 16 September, settled through the 14th
 
