@@ -4,5 +4,5 @@
   0 and from 1).
 #}
 {% macro day_of_week(date_expression) -%}
-    mod({{ dbt.datediff("cast('2000-01-03' as date)", date_expression, 'day') }}, 7)
+    mod({{ days_between("cast('2000-01-03' as date)", date_expression) }}, 7)
 {%- endmacro %}

@@ -48,7 +48,7 @@ history as (
         daily.daily_cost,
         {{ day_of_week('daily.charge_date') }} as day_of_week,
         -- 0 for the newest settled day, 1 for the day before, ...
-        {{ dbt.datediff('daily.charge_date', 'forecast_days.settled_through', 'day') }} as days_back,
+        {{ days_between('daily.charge_date', 'forecast_days.settled_through') }} as days_back,
         daily.charge_date > {{ add_days(-level_days, 'forecast_days.settled_through') }} as in_level_window
     from forecast_days
     inner join daily
