@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from orchestration.resources import BigQueryWarehouse, DuckDBWarehouse, Warehouse
+from orchestration.spend import ALL
 from orchestration.transform.project import Relation
 
 BUDGET_STATUS_MART = "fct_budget_status"
@@ -210,6 +211,6 @@ def _present(value: Any) -> bool:
 
 
 def _scope(phase: str, provider: str) -> str:
-    phases = "all phases" if phase == "all" else f"phase {phase}"
-    providers = "all providers" if provider == "all" else provider
+    phases = "all phases" if phase == ALL else f"phase {phase}"
+    providers = "all providers" if provider == ALL else provider
     return f"{phases}, {providers}"

@@ -10,6 +10,7 @@ from orchestration.configuration.phases import WORKLOAD_PHASES
 from orchestration.configuration.seeds import Row, Seed, SeedSpec
 from orchestration.configuration.service_categories import SERVICE_CATEGORIES
 from orchestration.configuration.teams import TEAMS
+from orchestration.spend import ALL
 
 BUDGETS = SeedSpec(
     "budgets.csv",
@@ -32,8 +33,6 @@ BUDGETS = SeedSpec(
     trimmed=("monthly_amount",),
 )
 
-# What a budget or series writes for every phase or every provider (macros/spend/spend_series.sql).
-ALL = "all"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # An email address, or an Apprise URL (slack://..., mailto://..., json://...)

@@ -12,6 +12,8 @@ from itertools import count
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from orchestration.spend import ALL
+
 # One colour per workload phase on every chart, AI phases in cool colours, the rest in greys.
 PHASE_COLOURS = {
     "inference": "#2563eb",
@@ -202,9 +204,9 @@ def inference_share(rows: list[dict], currency: str) -> str:
     for row in rows:
         by_team[row["team"]].append(row)
     figure = go.Figure()
-    for team in sorted(by_team, key=lambda name: (name == "all", name)):
+    for team in sorted(by_team, key=lambda name: (name == ALL, name)):
         points = sorted(by_team[team], key=lambda row: row["week"])
-        is_all = team == "all"
+        is_all = team == ALL
         name = "all teams" if is_all else _label(team)
         figure.add_scatter(
             x=[row["week"] for row in points],

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import duckdb
 
+from orchestration.spend import ALL
+
 MARTS = "marts"
 
 # The columns each part relies on (the marts' contract). Others may be there and are ignored.
@@ -83,7 +85,6 @@ CONTRACT = {
 # Shown with an anomaly when the mart has them (where the anomaly is, and its currency).
 ANOMALY_SCOPE_COLUMNS = ("workload_phase", "service_name", "resource_id")
 ANOMALY_OPTIONAL_COLUMNS = (*ANOMALY_SCOPE_COLUMNS, "billing_currency")
-ALL = "all"  # the forecast and budget marts' value for "every phase" and "every provider"
 
 
 @dataclass(frozen=True)

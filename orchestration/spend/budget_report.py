@@ -8,8 +8,7 @@ from decimal import Decimal
 import duckdb
 
 from orchestration.reporting import MARTS
-
-ALL = "all"  # a series or budget over every phase or every provider (macros/spend/spend_series.sql)
+from orchestration.spend import ALL
 
 
 def open_month_forecasts(con: duckdb.DuckDBPyConnection) -> list[tuple]:

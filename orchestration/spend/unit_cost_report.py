@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import duckdb
 
-MARTS = "marts"
+from orchestration.reporting import MARTS
+from orchestration.spend import ALL
+
 METRIC_LABELS = {
     "cost_per_million_input_tokens": "per million input tokens",
     "cost_per_million_output_tokens": "per million output tokens",
@@ -27,7 +29,7 @@ def render_unit_costs(con: duckdb.DuckDBPyConnection) -> str:
         f"""
         select billing_currency, metric, subject, quantity, quantity_unit, unit_cost
         from {MARTS}.fct_unit_costs
-        where charge_month = ? and team = 'all' and metric not like 'cost_per_thousand_%'
+        where charge_month = ? and team = '{ALL}' and metric not like 'cost_per_thousand_%'
         order by billing_currency, metric, subject
         """,
         [month],
@@ -39,7 +41,7 @@ def render_unit_costs(con: duckdb.DuckDBPyConnection) -> str:
         f"""
         select team, billing_currency, metric, quantity, quantity_unit, unit_cost
         from {MARTS}.fct_unit_costs
-        where charge_month = ? and team != 'all' and metric like 'cost_per_thousand_%'
+        where charge_month = ? and team != '{ALL}' and metric like 'cost_per_thousand_%'
         order by metric, team, billing_currency
         """,
         [month],
@@ -54,7 +56,7 @@ def render_unit_costs(con: duckdb.DuckDBPyConnection) -> str:
         select billing_currency, ai_cost, inference_cost, inference_share, previous_inference_share,
                inference_share_change
         from {MARTS}.fct_ai_spend_mix_monthly
-        where charge_month = ? and team = 'all'
+        where charge_month = ? and team = '{ALL}'
         order by billing_currency
         """,
         [month],

@@ -13,8 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.resources import Warehouse
-
-ALL = "all"  # a series or budget over every phase or every provider (macros/spend/spend_series.sql)
+from orchestration.spend import ALL
 
 
 def _budget_headlines(warehouse: Warehouse, table: str) -> dict[str, dg.MetadataValue]:

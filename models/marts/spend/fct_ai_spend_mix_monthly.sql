@@ -51,7 +51,7 @@ all_teams as (
 
     select
         charge_month,
-        'all' as team,
+        '{{ all_value() }}' as team,
         billing_currency,
         sum(ai_cost) as ai_cost,
         sum(inference_cost) as inference_cost

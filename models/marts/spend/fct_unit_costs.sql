@@ -202,7 +202,7 @@ all_teams as (
 
     select
         charge_month,
-        'all' as team,
+        '{{ all_value() }}' as team,
         billing_currency,
         metric,
         subject,
