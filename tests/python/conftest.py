@@ -59,6 +59,40 @@ def resources_for():
 
 
 @pytest.fixture(scope="session")
+def build_from_export(resources_for):
+    """A factory: `build_from_export(root, export)` ingests the export folder into the warehouse
+    root/warehouse.duckdb of a module's own and builds and publishes it with the real assets;
+    returns the build's result. Call it with CHARGEBACK_DUCKDB_PATH set to that warehouse."""
+    import dagster as dg
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
+    from orchestration.settings import Settings
+    from orchestration.transform.assets import build_dbt_assets
+    from orchestration.transform.project import chargeback_dbt_project, prepare
+    from orchestration.transform.publication import build_publication_asset
+
+    def build(root: Path, export: Path) -> dg.ExecuteInProcessResult:
+        resources = resources_for(root / "warehouse.duckdb", gx_dir=str(root / "gx"))
+        loaded = dg.materialize(
+            [gcp_billing_export], resources=resources, run_config=ingestion_run_config([str(export)])
+        )
+        assert loaded.success
+        settings = Settings.from_env()
+        project = chargeback_dbt_project(settings)
+        prepare(project, settings)
+        dbt_assets = build_dbt_assets(project)
+        result = dg.materialize(
+            [dbt_assets, build_publication_asset(dbt_assets.keys)],
+            resources={**resources, "dbt": DbtCliResource(project_dir=project)},
+        )
+        assert result.success
+        return result
+
+    return build
+
+
+@pytest.fixture(scope="session")
 def working_copy():
     """`working_copy(published)`: where runs write for the warehouse published at that path
     (ingestion loads there; a build publishes it to the path itself)."""

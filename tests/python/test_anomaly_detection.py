@@ -38,23 +38,22 @@ def test_scoring_counts_matches_by_team_and_overlapping_days():
 
 
 @pytest.fixture(scope="module")
-def built_with_incidents(tmp_path_factory) -> Path:
-    from orchestration.cli import run_job
+def built_with_incidents(tmp_path_factory, build_from_export) -> Path:
+    """A warehouse of this module's own: the session's holds other modules' exports, whose ground
+    truth they compare with."""
     from orchestration.generate.gcp import generate_gcp_export
-    from orchestration.ingestion.assets import ingestion_run_config
 
-    out = tmp_path_factory.mktemp("export_incidents")
-    generate_gcp_export(out, rows=30_000, seed=5, incidents=True)
-    assert run_job("ingest_gcp_job", ingestion_run_config([str(out)]))
-    assert run_job("build_job")
-    return out
+    root = tmp_path_factory.mktemp("anomalies")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHARGEBACK_DUCKDB_PATH", str(root / "warehouse.duckdb"))
+        generate_gcp_export(root / "export", rows=30_000, seed=5, incidents=True)
+        build_from_export(root, root / "export")
+        yield root
 
 
 def test_injected_incidents_are_found_within_two_days(built_with_incidents):
-    from orchestration.settings import Settings
-
-    with duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True) as con:
-        score = score_warehouse(con, built_with_incidents / "ground_truth", default_min_impact())
+    with duckdb.connect(str(built_with_incidents / "warehouse.duckdb"), read_only=True) as con:
+        score = score_warehouse(con, built_with_incidents / "export" / "ground_truth", default_min_impact())
     assert score.incidents == 4
     assert score.recall >= 0.9, score
     assert score.max_days_to_detect is not None and score.max_days_to_detect <= 2, score

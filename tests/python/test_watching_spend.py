@@ -10,41 +10,21 @@ from datetime import date
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from orchestration.generate.gcp import generate_gcp_export
-from orchestration.ingestion.assets import gcp_billing_export, ingestion_run_config
-from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.settings import PROJECT_ROOT
 from orchestration.spend.budget_report import render_spend_watch
-from orchestration.transform.assets import build_dbt_assets
-from orchestration.transform.project import chargeback_dbt_project, prepare
-from orchestration.transform.publication import build_publication_asset
 
 AS_OF = date(2026, 9, 17)  # data through 16 September, settled through the 14th
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, resources_for):
+def built(tmp_path_factory, build_from_export):
     root = tmp_path_factory.mktemp("watching-spend")
-    warehouse = root / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHARGEBACK_DUCKDB_PATH", str(warehouse))
+        patch.setenv("CHARGEBACK_DUCKDB_PATH", str(root / "warehouse.duckdb"))
         generate_gcp_export(root / "export", rows=8000, seed=13, months=2, as_of=AS_OF)
-        resources = resources_for(warehouse, gx_dir=str(root / "gx"))
-        loaded = dg.materialize(
-            [gcp_billing_export], resources=resources, run_config=ingestion_run_config([str(root / "export")])
-        )
-        assert loaded.success
-        settings = Settings.from_env()
-        project = chargeback_dbt_project(settings)
-        prepare(project, settings)
-        dbt_assets = build_dbt_assets(project)
-        result = dg.materialize(
-            [dbt_assets, build_publication_asset(dbt_assets.keys)],
-            resources={**resources, "dbt": DbtCliResource(project_dir=project)},
-        )
-        assert result.success
-        yield warehouse, result
+        yield root / "warehouse.duckdb", build_from_export(root, root / "export")
 
 
 def _query(warehouse, sql: str) -> list[tuple]:
