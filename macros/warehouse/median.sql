@@ -1,8 +1,9 @@
 {#
-  median: the median of an expression over a group (nulls ignored). DuckDB's median() is exact
-  (the mean of the two middle values for an even count); BigQuery has no exact median aggregate
-  (PERCENTILE_CONT is analytic only), so it takes APPROX_QUANTILES' middle value, exact for small
-  groups but one of the two middle values for an even count.
+  median: the exact median of an expression over a group (nulls ignored; the mean of the two
+  middle values for an even count). DuckDB has median(); BigQuery's PERCENTILE_CONT is analytic
+  only, so the group's values are gathered and the percentile taken over them in a subquery (the
+  usual idiom). APPROX_QUANTILES would give one of the two middle values, and the emulator
+  mistranslates it.
 #}
 {% macro median(expression) -%}
     {{ return(adapter.dispatch('median')(expression)) }}
@@ -10,4 +11,6 @@
 
 {% macro default__median(expression) -%}median({{ expression }}){%- endmacro %}
 
-{% macro bigquery__median(expression) -%}approx_quantiles({{ expression }}, 2)[safe_offset(1)]{%- endmacro %}
+{% macro bigquery__median(expression) -%}
+    (select percentile_cont(value, 0.5) over () from unnest(array_agg({{ expression }} ignore nulls)) as value limit 1)
+{%- endmacro %}

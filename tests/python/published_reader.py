@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -97,6 +98,10 @@ def poll(db: Path, out: Path, every: float, hold: bool) -> None:
 
 
 def main() -> None:
+    # Stopped by SIGTERM like any BI tool, whatever disposition or mask it inherited from the
+    # process that started it (a test session that ran many libraries before).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("db", type=Path)
     parser.add_argument("--out", type=Path, required=True)

@@ -97,7 +97,11 @@ def test_readers_are_never_blocked_and_see_only_whole_builds(tmp_path):
     finally:
         for reader in readers:
             reader.terminate()
-            reader.wait()
+            try:
+                reader.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a stuck reader must not hang the session
+                reader.kill()
+                reader.wait()
     final = _published_totals(tmp_path)
     assert final != first and not disagreements(final)
 
