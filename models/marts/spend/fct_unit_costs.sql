@@ -13,9 +13,10 @@
     cost_per_thousand_documents (documents_processed against its data preparation cost).
     Only where the team had that cost in the currency (a positive amount).
 
-  Quantities are the line items' pricing quantities. A line item a shared-cost pool splits
-  carries its quantity scaled by each recipient's share (fct_cost_line_items), so the teams'
-  quantities add up to the line item's once. team = 'all' sums the teams' rows.
+  Quantities are the line items' pricing quantities, summed as exact decimals (to_quantity) so
+  both warehouses agree to the last digit. A line item a shared-cost pool splits carries its
+  quantity scaled by each recipient's share (fct_cost_line_items), so the teams' quantities add
+  up to the line item's once. team = 'all' sums the teams' rows.
 #}
 with
 
@@ -66,7 +67,7 @@ billing_unit_rows as (
         concat('cost_per_million_', token_direction, '_tokens') as metric,
         token_model as subject,
         'million tokens' as quantity_unit,
-        pricing_quantity / 1000000.0 as quantity,
+        {{ to_quantity('pricing_quantity / 1000000.0') }} as quantity,
         effective_cost,
         contracted_cost
     from usage_line_items
@@ -81,7 +82,7 @@ billing_unit_rows as (
         'cost_per_accelerator_hour' as metric,
         accelerator_type as subject,
         'accelerator hour' as quantity_unit,
-        pricing_quantity as quantity,
+        {{ to_quantity('pricing_quantity') }} as quantity,
         effective_cost,
         contracted_cost
     from usage_line_items
@@ -99,7 +100,7 @@ billing_unit_rows as (
         end as metric,
         coalesce(accelerator_type, 'vCPU') as subject,
         case when accelerator_type is not null then 'accelerator hour' else 'vCPU hour' end as quantity_unit,
-        pricing_quantity as quantity,
+        {{ to_quantity('pricing_quantity') }} as quantity,
         effective_cost,
         contracted_cost
     from usage_line_items
@@ -150,7 +151,7 @@ business_unit_rows as (
         business_unit_definitions.metric,
         business_unit_definitions.subject,
         business_unit_definitions.quantity_unit,
-        monthly_business_metrics.metric_value / business_unit_definitions.per_units as quantity,
+        {{ to_quantity('monthly_business_metrics.metric_value / business_unit_definitions.per_units') }} as quantity,
         monthly_phase_cost.effective_cost,
         cast(null as {{ money_type() }}) as contracted_cost
     from monthly_business_metrics

@@ -55,7 +55,7 @@ final as (
         metric_values.metric_date,
         metric_values.team,
         metric_values.metric,
-        cast(metric_values.metric_value as {{ ratio_type() }}) as metric_value,
+        {{ to_quantity('metric_values.metric_value') }} as metric_value,
         metric_values.source_file,
         metric_values.source_row
     from metric_values
@@ -70,7 +70,7 @@ select
     cast(null as date) as metric_date,
     cast(null as {{ dbt.type_string() }}) as team,
     cast(null as {{ dbt.type_string() }}) as metric,
-    cast(null as {{ ratio_type() }}) as metric_value,
+    {{ to_quantity('null') }} as metric_value,
     cast(null as {{ dbt.type_string() }}) as source_file,
     cast(null as {{ dbt.type_bigint() }}) as source_row
 where false
