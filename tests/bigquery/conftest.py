@@ -5,12 +5,14 @@ tests with the project's. The session:
 
 1. starts the emulator (emulator_launcher.py, from the emulator's environment) on free
    loopback ports, and stops it at the end;
-2. generates an export and loads it into the emulator as BigQuery's export table holds it
+2. generates an export with cost incidents (so the anomaly marts have rows) and the matching
+   business metrics, and loads the export into the emulator as BigQuery's export table holds it
    (export_table.py), with the real export rows of tests/python/fixtures;
-3. runs `chargeback build` with CHARGEBACK_DBT_TARGET=bigquery, in a subprocess that reaches the
-   emulator through BIGQUERY_EMULATOR_HOST (credentials: emulator_credentials/sitecustomize.py);
-4. ingests the same export (every extract: ingestion keeps the last of each day) and the real
-   rows on DuckDB into a temporary warehouse, and builds it, to compare with.
+3. ingests the business metrics and runs `chargeback build` with CHARGEBACK_DBT_TARGET=bigquery,
+   in subprocesses that reach the emulator through BIGQUERY_EMULATOR_HOST (credentials:
+   emulator_credentials/sitecustomize.py);
+4. ingests the same export (every extract: ingestion keeps the last of each day), the real rows
+   and the business metrics on DuckDB into a temporary warehouse, and builds it, to compare with.
 
 Everything is written under pytest's temporary directory. A failure says which step failed
 and shows the end of its output (the emulator's log for the emulator).
@@ -206,13 +208,28 @@ class Export:
     rows: int
     columns_added: tuple[str, ...]
 
+    @property
+    def business_metrics(self) -> Path:
+        """The business metric files the generator wrote with the export."""
+        return self.folder / "business_metrics"
+
 
 @pytest.fixture(scope="session")
 def export(emulator, tmp_path_factory) -> Export:
     work = tmp_path_factory.mktemp("export")
     folder = work / "gcp-export"
     run_chargeback(
-        ["generate", "gcp", "--rows", str(EXPORT_ROWS), "--seed", str(EXPORT_SEED), "--out", str(folder)],
+        [
+            "generate",
+            "gcp",
+            "--rows",
+            str(EXPORT_ROWS),
+            "--seed",
+            str(EXPORT_SEED),
+            "--out",
+            str(folder),
+            "--incidents",
+        ],
         clean_environment(PYTHONPATH=str(PROJECT_ROOT)),
         work,
         work / "generate.log",
@@ -257,6 +274,9 @@ def _build_on_bigquery(emulator: Emulator, export: Export, work: Path) -> Build:
         BIGQUERY_EMULATOR_HOST=emulator.url,
         PYTHONPATH=str(HERE / "emulator_credentials"),
     )
+    run_chargeback(
+        ["ingest", "business-metrics", str(export.business_metrics)], env, PROJECT_ROOT, work / "metrics.log"
+    )
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
     return Build(
         output=completed.stdout + completed.stderr,
@@ -273,6 +293,9 @@ def _build_on_duckdb(export: Export, work: Path) -> Build:
     )
     # Every extract, partial ones included: the ingestion's own choice must end with the rows of the table.
     run_chargeback(["ingest", "gcp", str(export.folder), str(REAL_EXPORT_ROWS)], env, PROJECT_ROOT, work / "ingest.log")
+    run_chargeback(
+        ["ingest", "business-metrics", str(export.business_metrics)], env, PROJECT_ROOT, work / "metrics.log"
+    )
     completed = run_chargeback(["build"], env, PROJECT_ROOT, work / "build.log")
     return Build(output=completed.stdout + completed.stderr, log=work / "build.log", marts=str(warehouse), env=env)
 

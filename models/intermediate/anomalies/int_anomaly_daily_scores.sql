@@ -27,7 +27,7 @@ history as (
     select
         current_day.series_key,
         current_day.charge_date,
-        cast(past_day.effective_cost as {{ dbt.type_float() }}) as past_cost,
+        cast(past_day.effective_cost as {{ ratio_type() }}) as past_cost,
         mod({{ days_between('past_day.charge_date', 'current_day.charge_date') }}, 7) = 0 as same_weekday
     from daily as current_day
     inner join daily as past_day
@@ -103,11 +103,11 @@ final as (
         *,
         coalesce(
             history_days >= 28
-            and cast(effective_cost as {{ dbt.type_float() }}) - expected_cost > {{ var('anomaly_z') }} * robust_spread
-            and cast(effective_cost as {{ dbt.type_float() }}) - expected_cost >= {{ var('anomaly_min_daily_impact') }},
+            and cast(effective_cost as {{ ratio_type() }}) - expected_cost > {{ var('anomaly_z') }} * robust_spread
+            and cast(effective_cost as {{ ratio_type() }}) - expected_cost >= {{ var('anomaly_min_daily_impact') }},
             false
         ) as is_anomalous,
-        coalesce(cast(effective_cost as {{ dbt.type_float() }}) > recent_high_cost, false) as breaks_recent_high
+        coalesce(cast(effective_cost as {{ ratio_type() }}) > recent_high_cost, false) as breaks_recent_high
     from scored
 
 )

@@ -36,7 +36,7 @@ run_days as (
 
     select
         *,
-        sum(cast(effective_cost as {{ dbt.type_float() }}) - expected_cost) over (
+        sum(cast(effective_cost as {{ ratio_type() }}) - expected_cost) over (
             partition by series_key, run_number order by charge_date
             rows between unbounded preceding and current row
         ) as impact_so_far
@@ -60,7 +60,7 @@ runs as (
         min(case when impact_so_far >= {{ var('anomaly_min_impact') }} then charge_date end) as detected_on,
         sum(expected_cost) as expected_cost,
         sum(effective_cost) as actual_cost,
-        sum(cast(effective_cost as {{ dbt.type_float() }}) - expected_cost) as impact,
+        sum(cast(effective_cost as {{ ratio_type() }}) - expected_cost) as impact,
         max(data_through) as data_through
     from run_days
     group by
@@ -69,7 +69,7 @@ runs as (
     having
         max(case when breaks_recent_high then 1 else 0 end) = 1
         and sum(
-            cast(effective_cost as {{ dbt.type_float() }}) - expected_cost
+            cast(effective_cost as {{ ratio_type() }}) - expected_cost
         ) >= {{ var('anomaly_min_impact') }}
 
 ),
@@ -147,8 +147,12 @@ driver_changes as (
         first_day,
         '{{ kind }}' as driver_kind,
         {{ column }} as driver_value,
-        sum(case when in_anomaly then effective_cost else 0 end)
-        - sum(case when in_anomaly then 0 else effective_cost end) * max(days) / 28 as change_cost
+        -- money (DuckDB would divide in double, BigQuery in NUMERIC): the same order on both
+        cast(
+            sum(case when in_anomaly then effective_cost else 0 end)
+            - sum(case when in_anomaly then 0 else effective_cost end) * max(days) / 28
+            as {{ money_type() }}
+        ) as change_cost
     from driver_costs
     where {{ column }} is not null
     group by series_key, first_day, {{ column }}
@@ -183,7 +187,7 @@ drivers as (
         string_agg(
             concat(
                 driver_kind, ' ', driver_value, ' +',
-                cast(round(change_cost, 2) as {{ dbt.type_string() }})
+                {{ fixed_places('cast(change_cost as ' ~ ratio_type() ~ ')', 2) }}
             ),
             '; ' order by change_cost desc, driver_kind asc, driver_value asc
         ) as drivers
