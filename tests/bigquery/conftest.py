@@ -5,9 +5,10 @@ tests with the project's. The session:
 
 1. starts the emulator (emulator_launcher.py, from the emulator's environment) on free
    loopback ports, and stops it at the end;
-2. generates an export with cost incidents (so the anomaly marts have rows) and the matching
-   business metrics, and loads the export into the emulator as BigQuery's export table holds it
-   (export_table.py), with the real export rows of tests/python/fixtures;
+2. generates an export with cost incidents and untagged resources (so the anomaly and the
+   unallocated-cost marts have rows) and the matching business metrics, and loads the export
+   into the emulator as BigQuery's export table holds it (export_table.py), with the real export
+   rows of tests/python/fixtures;
 3. ingests the business metrics and runs `chargeback build` with CHARGEBACK_DBT_TARGET=bigquery,
    in subprocesses that reach the emulator through BIGQUERY_EMULATOR_HOST (credentials:
    emulator_credentials/sitecustomize.py);
@@ -50,6 +51,8 @@ REAL_EXPORT_ROWS = PROJECT_ROOT / "tests" / "python" / "fixtures" / "gcp" / "rea
 # (With ~200+ line items a day, as from 20,000 rows, gx_tag_coverage judges days too.)
 EXPORT_ROWS = int(os.environ.get("BQ_TEST_EXPORT_ROWS", "3000"))
 EXPORT_SEED = int(os.environ.get("BQ_TEST_EXPORT_SEED", "11"))
+# Resources holding about this share of the cost untagged: unallocated costs (a WARN check fails).
+UNTAGGED_SHARE = "0.1"
 # The marts go to one project, the export is read in place from another, as in most deployments.
 MARTS_PROJECT, MARTS_DATASET, LOCATION = "chargeback-emulated", "finops", "US"
 EXPORT_PROJECT, EXPORT_DATASET = "billing-emulated", "billing_export"
@@ -229,6 +232,8 @@ def export(emulator, tmp_path_factory) -> Export:
             "--out",
             str(folder),
             "--incidents",
+            "--untagged-share",
+            UNTAGGED_SHARE,
         ],
         clean_environment(PYTHONPATH=str(PROJECT_ROOT)),
         work,
