@@ -13,3 +13,12 @@
 {% macro to_money(expression) -%}
     cast({{ expression }} as {{ money_type() }})
 {%- endmacro %}
+
+{#
+  An estimate (a forecast, an expected cost) as money, rounded to the cent: its further places are
+  noise, and there the floats it comes from differ between the warehouses, which add and divide
+  them in their own order.
+#}
+{% macro to_money_estimate(expression) -%}
+    {{ to_money('round(' ~ to_money(expression) ~ ', 2)') }}
+{%- endmacro %}

@@ -5,3 +5,11 @@
 
 {% macro default__ratio_type() -%}double{%- endmacro %}
 {% macro bigquery__ratio_type() -%}float64{%- endmacro %}
+
+{#
+  numerator / denominator as a ratio_type, null when the denominator is 0. Both are converted
+  first: DuckDB divides decimals in double precision, BigQuery NUMERICs at 9 places.
+#}
+{% macro float_ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ ratio_type() }}) / nullif(cast({{ denominator }} as {{ ratio_type() }}), 0)
+{%- endmacro %}

@@ -81,7 +81,7 @@ scored as (
         daily.effective_cost,
         coalesce(medians.history_days, 0) as history_days,
         medians.recent_high_cost,
-        medians.weekday_median_cost as expected_cost,
+        {{ to_money_estimate('medians.weekday_median_cost') }} as expected_cost,
         greatest(
             1.4826 * deviations.median_absolute_deviation, 0.1 * medians.median_cost
         ) as robust_spread

@@ -10,6 +10,7 @@
   factor (its mean over `forecast_history_days` settled days against theirs). The interval: the
   spread of a day around its weekday mean (sigma), for k days to come sigma * sqrt(k + k^2/n)
   (daily noise, plus the run rate's own uncertainty over its n days), times forecast_interval_z.
+  The forecast and its bounds are rounded to the cent (to_money_estimate).
 #}
 {%- set settle_days = var('export_settle_days') %}
 {%- set history_days = var('forecast_history_days') %}
@@ -225,7 +226,6 @@ forecasts as (
             coalesce(month_actuals.settled_cost, 0) + expected_months.expected_cost,
             cast(coalesce(month_actuals.month_to_date_cost, 0) as {{ ratio_type() }})
         ) as forecast_value,
-        cast(coalesce(month_actuals.month_to_date_cost, 0) as {{ ratio_type() }}) as month_to_date_value,
         {{ var('forecast_interval_z') }} * sqrt(
             expected_months.unsettled_day_count * spreads.daily_sigma * spreads.daily_sigma
             + expected_months.unsettled_day_count * expected_months.unsettled_day_count * (
@@ -270,9 +270,10 @@ final as (
         charge_month,
         {{ series | join(', ') }},
         month_to_date_cost,
-        {{ to_money('forecast_value') }} as forecast_cost,
-        {{ to_money('greatest(forecast_value - interval_half_width, month_to_date_value)') }} as forecast_low,
-        {{ to_money('forecast_value + interval_half_width') }} as forecast_high,
+        -- again after rounding to the cent: never below what has arrived
+        greatest({{ to_money_estimate('forecast_value') }}, month_to_date_cost) as forecast_cost,
+        greatest({{ to_money_estimate('forecast_value - interval_half_width') }}, month_to_date_cost) as forecast_low,
+        greatest({{ to_money_estimate('forecast_value + interval_half_width') }}, month_to_date_cost) as forecast_high,
         unsettled_day_count
     from forecasts
 

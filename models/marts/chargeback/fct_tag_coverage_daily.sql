@@ -51,10 +51,8 @@ final as (
 
     select
         *,
-        cast(tag_attributed_cost / nullif(effective_cost, 0) as {{ ratio_type() }}) as tag_coverage,
-        cast(
-            (tag_attributed_cost + rule_attributed_cost) / nullif(effective_cost, 0) as {{ ratio_type() }}
-        ) as attributed_coverage
+        {{ float_ratio('tag_attributed_cost', 'effective_cost') }} as tag_coverage,
+        {{ float_ratio('tag_attributed_cost + rule_attributed_cost', 'effective_cost') }} as attributed_coverage
 
     from daily
 

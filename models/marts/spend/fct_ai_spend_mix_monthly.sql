@@ -68,9 +68,7 @@ monthly as (
         billing_currency,
         ai_cost,
         inference_cost,
-        case
-            when ai_cost != 0 then cast(inference_cost as {{ ratio_type() }}) / cast(ai_cost as {{ ratio_type() }})
-        end as inference_share
+        {{ float_ratio('inference_cost', 'ai_cost') }} as inference_share
     from (
         select * from per_team
         union all

@@ -36,7 +36,7 @@ run_days as (
 
     select
         *,
-        sum(cast(effective_cost as {{ ratio_type() }}) - expected_cost) over (
+        sum(effective_cost - expected_cost) over (
             partition by series_key, run_number order by charge_date
             rows between unbounded preceding and current row
         ) as impact_so_far
@@ -60,7 +60,7 @@ runs as (
         min(case when impact_so_far >= {{ var('anomaly_min_impact') }} then charge_date end) as detected_on,
         sum(expected_cost) as expected_cost,
         sum(effective_cost) as actual_cost,
-        sum(cast(effective_cost as {{ ratio_type() }}) - expected_cost) as impact,
+        sum(effective_cost - expected_cost) as impact,
         max(data_through) as data_through
     from run_days
     group by
@@ -68,9 +68,7 @@ runs as (
     -- intermittent usage reaches its usual peaks: a run must break the series' 28-day high
     having
         max(case when breaks_recent_high then 1 else 0 end) = 1
-        and sum(
-            cast(effective_cost as {{ ratio_type() }}) - expected_cost
-        ) >= {{ var('anomaly_min_impact') }}
+        and sum(effective_cost - expected_cost) >= {{ var('anomaly_min_impact') }}
 
 ),
 
