@@ -215,6 +215,37 @@ def multipart_any() -> None:
     upload._is_permitted_media_type = lambda content_type: content_type == "*/*" or permitted(content_type)
 
 
+def comment_quotes() -> None:
+    """Before transpiling, bqemulator marks each decimal literal outside strings as FLOAT64
+    (`1.5` -> `1.5e0`). Its scan for strings does not know comments: an apostrophe in a `--`
+    comment opens a "string", and from there on code and strings swap, so decimals inside
+    later string literals get `e0` appended. Hit by unit tests whose expected text has
+    decimals (the drivers of fct_cost_anomalies, `+990.00`) under a model with such a comment.
+    Here comments, strings (triple-quoted and raw too) and quoted names are skipped whole."""
+    import re
+
+    from bqemulator.sql import translator
+    from bqemulator.sql.rewriter import decimal_literals
+
+    not_code = re.compile(
+        r"--[^\n]*|#[^\n]*|/\*.*?\*/"  # comments
+        r"|'''(?:\\.|.)*?'''|\"\"\"(?:\\.|.)*?\"\"\""  # triple-quoted strings
+        r"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`",  # strings, quoted names
+        re.DOTALL,
+    )
+
+    def rewrite_decimal_literals(bq_sql: str) -> str:
+        parts, code_start = [], 0
+        for skipped in not_code.finditer(bq_sql):
+            parts.append(decimal_literals._DECIMAL_RE.sub(r"\1.\2e0", bq_sql[code_start : skipped.start()]))
+            parts.append(skipped.group())
+            code_start = skipped.end()
+        parts.append(decimal_literals._DECIMAL_RE.sub(r"\1.\2e0", bq_sql[code_start:]))
+        return "".join(parts)
+
+    translator.rewrite_decimal_literals = rewrite_decimal_literals
+
+
 WORKAROUNDS = {
     workaround.__name__: workaround
     for workaround in (
@@ -224,6 +255,7 @@ WORKAROUNDS = {
         offset_scope,
         numeric_width,
         multipart_any,
+        comment_quotes,
     )
 }
 

@@ -2,8 +2,8 @@
   Cost anomalies: runs of consecutive anomalous usage days of one series (team x workload phase
   x service, or one of the largest resources; int_anomaly_daily_scores decides each day), with
   what they cost beyond the baseline, their status against the newest data, and what drove them:
-  the SKUs, resources and projects whose cost over the anomaly's days grew most against their
-  daily average of the 28 days before.
+  the SKUs, resources, projects and resource labels whose cost over the anomaly's days grew most
+  against their daily average of the 28 days before.
 #}
 {%- set anomaly_key = "concat(anomalies.series_key, '|', cast(anomalies.first_day as " ~ dbt.type_string() ~ "))" %}
 with
@@ -17,6 +17,12 @@ scores as (
 cost_groups as (
 
     select * from {{ ref('int_cost_groups_allocated') }}
+
+),
+
+tag_key_aliases as (
+
+    select * from {{ ref('tag_key_aliases') }}
 
 ),
 
@@ -118,6 +124,7 @@ driver_costs as (
         cost_groups.charge_description,
         cost_groups.resource_id,
         cost_groups.sub_account_id,
+        cost_groups.tags,
         cost_groups.effective_cost
     from anomalies
     inner join cost_groups
@@ -132,32 +139,68 @@ driver_costs as (
 
 ),
 
+{# The team and phase labels name the series itself: they explain nothing about its change. #}
+attribution_label_keys as (
+
+    select distinct {{ normalize_tag_key('alias') }} as label_key
+    from tag_key_aliases
+
+),
+
 {% set driver_kinds = [
     ('sku', 'charge_description'),
     ('resource', 'resource_id'),
     ('project', 'sub_account_id'),
 ] %}
 
-driver_changes as (
+driver_values as (
     {%- for kind, column in driver_kinds %}
     select
         series_key,
         first_day,
+        days,
+        in_anomaly,
         '{{ kind }}' as driver_kind,
         {{ column }} as driver_value,
+        effective_cost
+    from driver_costs
+    where {{ column }} is not null
+    union all
+    {%- endfor %}
+    select
+        driver_costs.series_key,
+        driver_costs.first_day,
+        driver_costs.days,
+        driver_costs.in_anomaly,
+        'label' as driver_kind,
+        concat(resource_label.tag_key, '=', resource_label.tag_value) as driver_value,
+        driver_costs.effective_cost
+    from driver_costs
+    {{ join_tag_entries('driver_costs.tags', 'resource_label') }}
+    -- GKE's pod labels (k8s-label/team) are read as team labels too
+    left join attribution_label_keys
+        on
+            replace({{ normalize_tag_key('resource_label.tag_key') }}, 'k8s_label/', '')
+            = attribution_label_keys.label_key
+    where attribution_label_keys.label_key is null and trim(resource_label.tag_value) <> ''
+
+),
+
+driver_changes as (
+
+    select
+        series_key,
+        first_day,
+        driver_kind,
+        driver_value,
         -- money (DuckDB would divide in double, BigQuery in NUMERIC): the same order on both
         cast(
             sum(case when in_anomaly then effective_cost else 0 end)
             - sum(case when in_anomaly then 0 else effective_cost end) * max(days) / 28
             as {{ money_type() }}
         ) as change_cost
-    from driver_costs
-    where {{ column }} is not null
-    group by series_key, first_day, {{ column }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    from driver_values
+    group by series_key, first_day, driver_kind, driver_value
 
 ),
 
