@@ -234,14 +234,15 @@ def comment_quotes() -> None:
         re.DOTALL,
     )
 
+    def floats(code: str) -> str:
+        return decimal_literals._DECIMAL_RE.sub(r"\1.\2e0", code)
+
     def rewrite_decimal_literals(bq_sql: str) -> str:
         parts, code_start = [], 0
         for skipped in not_code.finditer(bq_sql):
-            parts.append(decimal_literals._DECIMAL_RE.sub(r"\1.\2e0", bq_sql[code_start : skipped.start()]))
-            parts.append(skipped.group())
+            parts += [floats(bq_sql[code_start : skipped.start()]), skipped.group()]
             code_start = skipped.end()
-        parts.append(decimal_literals._DECIMAL_RE.sub(r"\1.\2e0", bq_sql[code_start:]))
-        return "".join(parts)
+        return "".join([*parts, floats(bq_sql[code_start:])])
 
     translator.rewrite_decimal_literals = rewrite_decimal_literals
 
